@@ -1,0 +1,27 @@
+# The two commands that matter: `make run` (the whole system, locally) and `make test`.
+.PHONY: run test lint fmt migrate messages check-openapi openapi clean help
+SHELL := /bin/bash
+
+run: ## Run the whole system locally (Ctrl-C stops everything)
+	@scripts/run.sh
+
+test: ## Run the whole test suite against a throwaway PostgreSQL and Redis
+	@scripts/test.sh
+
+lint: ## ruff lint + format check
+	@source scripts/lib.sh && ensure_venv && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+fmt: ## Format and autofix
+	@source scripts/lib.sh && ensure_venv && .venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+migrate: ## Apply migrations to the local database
+	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py migrate
+
+messages: ## Extract translatable strings into locale/*/django.po (needs GNU gettext)
+	@.venv/bin/python manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=var
+
+clean: ## Remove the virtualenv and local data
+	rm -rf .venv .tools var staticfiles
+
+help:
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

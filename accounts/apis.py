@@ -1,0 +1,59 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import user_register, user_token
+from ticketseller.api.errors import ErrorSerializer
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email"]
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+@extend_schema(
+    tags=["auth"],
+    request=RegisterInputSerializer,
+    responses={201: UserSerializer, 400: OpenApiResponse(ErrorSerializer, "Invalid or taken.")},
+)
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["auth"],
+    request=AuthTokenSerializer,
+    responses={200: TokenSerializer, 400: OpenApiResponse(ErrorSerializer, "Wrong credentials.")},
+)
+class TokenApi(APIView):
+    """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def post(self, request):
+        data = AuthTokenSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        return Response({"token": user_token(user=data.validated_data["user"])})

@@ -1,0 +1,90 @@
+"""Fixtures shared by every app's tests: users, API clients, events, and the browser."""
+
+import datetime as dt
+import itertools
+import os
+import shutil
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str | None = None, password: str = "s3cret-pass-123", **extra):
+        username = username or f"user{next(_counter)}"
+        extra.setdefault("email", f"{username}@example.com")
+        return django_user_model.objects.create_user(username=username, password=password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def auth_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def make_event():
+    from events.models import Event
+
+    def make(**fields):
+        n = next(_counter)
+        fields.setdefault("event_id", uuid.uuid4())
+        fields.setdefault("name", f"Concierto {n}")
+        fields.setdefault("date", timezone.now() + dt.timedelta(days=7, hours=n))
+        fields.setdefault("location", "Movistar Arena, Santiago")
+        fields.setdefault("latitude", Decimal("-33.4625"))
+        fields.setdefault("longitude", Decimal("-70.661"))
+        fields.setdefault("price", 25_000)
+        fields.setdefault("capacity", 100)
+        fields.setdefault("available", fields["capacity"])
+        return Event.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def requires_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL (make test provides one)")
+
+
+# --- Browser (Playwright driving Debian's Chromium) -----------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _chromium_path() -> str | None:
+    return os.environ.get("PLAYWRIGHT_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER is set but no chromium binary was found")
+        pytest.skip("no chromium binary (apt-get install chromium) — browser tests skipped")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}

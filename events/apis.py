@@ -1,0 +1,53 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+
+from events.filters import EventFilterForm
+from events.models import Event
+from events.selectors import event_list
+from ticketseller.api.errors import ErrorSerializer
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "id", "event_id", "name", "date", "location", "latitude", "longitude",
+            "price", "capacity", "available",
+        ]  # fmt: skip
+
+
+_FILTERS = [
+    OpenApiParameter("search", str, description="Part of the name or the location."),
+    OpenApiParameter("date_from", str, description="First day (YYYY-MM-DD), default today."),
+    OpenApiParameter("date_to", str, description="Last day included (YYYY-MM-DD)."),
+]
+
+
+@extend_schema(
+    tags=["events"],
+    parameters=_FILTERS,
+    responses={200: EventSerializer(many=True), 400: ErrorSerializer, 404: ErrorSerializer},
+)
+class EventListApi(generics.ListAPIView):
+    """Upcoming events, soonest first, 25 per page."""
+
+    permission_classes = [AllowAny]
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        form = EventFilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors.get_json_data())
+        return event_list(**form.cleaned_data)
+
+
+@extend_schema(
+    tags=["events"],
+    responses={200: EventSerializer, 404: OpenApiResponse(ErrorSerializer, "No such event.")},
+)
+class EventDetailApi(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = EventSerializer
+    queryset = Event.objects.all()

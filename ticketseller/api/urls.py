@@ -1,0 +1,17 @@
+from django.urls import path
+
+from accounts.apis import RegisterApi, TokenApi
+from events.apis import EventDetailApi, EventListApi
+from ticketseller.api.health import HealthApi
+from wallet.apis import WalletDepositApi, WalletDetailApi, WalletEntryListApi
+
+urlpatterns = [
+    path("health/", HealthApi.as_view(), name="health"),
+    path("auth/register/", RegisterApi.as_view(), name="auth-register"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("events/", EventListApi.as_view(), name="event-list"),
+    path("events/<int:pk>/", EventDetailApi.as_view(), name="event-detail"),
+    path("wallet/", WalletDetailApi.as_view(), name="wallet-detail"),
+    path("wallet/entries/", WalletEntryListApi.as_view(), name="wallet-entries"),
+    path("wallet/deposits/", WalletDepositApi.as_view(), name="wallet-deposit"),
+]

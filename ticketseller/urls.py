@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from events import views as event_views
+from ticketseller import views
+
+admin.site.site_header = settings.SELLER_NAME
+admin.site.site_title = settings.SELLER_NAME
+
+urlpatterns = [
+    path("", event_views.event_list_view, name="home"),
+    path("events/", include("events.urls")),
+    path("wallet/", include("wallet.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", RedirectView.as_view(pattern_name="api-docs", permanent=False)),
+    path("api/v1/", include("ticketseller.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api-auth/", include("rest_framework.urls")),
+]
+
+handler404 = views.page_not_found
+handler500 = views.server_error

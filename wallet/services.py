@@ -1,0 +1,104 @@
+"""Every change to a wallet. Each movement locks the wallet row, writes one ledger entry and
+updates the cached balance in the same transaction, so the balance always equals the sum of
+the ledger and two concurrent debits can never both spend the same money."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ticketseller.db import user_lock_timeout
+from ticketseller.errors import IdempotencyConflict, InvalidInput
+from wallet.errors import DepositOutOfRange, InsufficientFunds
+from wallet.models import LedgerEntry, Wallet
+
+
+def wallet_create(*, user) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(user=user)
+    return wallet
+
+
+def _wallet_move(
+    *,
+    wallet_id: int,
+    kind: LedgerEntry.Kind,
+    amount: int,
+    reference: str,
+    idempotency_key: str | None,
+) -> LedgerEntry:
+    """Apply a signed `amount` to a wallet, once per `idempotency_key`."""
+    with transaction.atomic(), user_lock_timeout():
+        wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
+        if idempotency_key is not None:
+            previous = LedgerEntry.objects.filter(
+                wallet=wallet, idempotency_key=idempotency_key
+            ).first()
+            if previous is not None:
+                if previous.kind != kind or previous.amount != amount:
+                    raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
+                return previous
+        new_balance = wallet.balance + amount
+        if new_balance < 0:
+            raise InsufficientFunds(details={"balance": wallet.balance, "required": -amount})
+        wallet.balance = new_balance
+        wallet.save(update_fields=["balance", "updated_at"])
+        try:
+            with transaction.atomic():
+                return LedgerEntry.objects.create(
+                    wallet=wallet,
+                    kind=kind,
+                    amount=amount,
+                    balance_after=new_balance,
+                    reference=reference[:200],
+                    idempotency_key=idempotency_key,
+                )
+        except IntegrityError:  # pragma: no cover - the wallet lock serialises same-key calls
+            raise IdempotencyConflict(details={"idempotency_key": idempotency_key}) from None
+
+
+def _require_positive(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput(details={"amount": ["must be a positive whole number of CLP"]})
+
+
+def wallet_deposit(
+    *, wallet_id: int, amount: int, reference: str = "", idempotency_key: str | None = None
+) -> LedgerEntry:
+    """Add money. The same `idempotency_key` again returns the first entry, moving nothing."""
+    _require_positive(amount)
+    low, high = settings.WALLET_DEPOSIT_MIN, settings.WALLET_DEPOSIT_MAX
+    if not low <= amount <= high:
+        raise DepositOutOfRange(details={"min": low, "max": high})
+    return _wallet_move(
+        wallet_id=wallet_id,
+        kind=LedgerEntry.Kind.DEPOSIT,
+        amount=amount,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+
+
+def wallet_debit(
+    *, wallet_id: int, amount: int, reference: str, idempotency_key: str | None = None
+) -> LedgerEntry:
+    """Take money for a purchase; raises `InsufficientFunds` and changes nothing if short."""
+    _require_positive(amount)
+    return _wallet_move(
+        wallet_id=wallet_id,
+        kind=LedgerEntry.Kind.PURCHASE,
+        amount=-amount,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+
+
+def wallet_refund(
+    *, wallet_id: int, amount: int, reference: str, idempotency_key: str
+) -> LedgerEntry:
+    """Give money back. The key (e.g. ``refund:<purchase id>``) makes a refund happen once."""
+    _require_positive(amount)
+    return _wallet_move(
+        wallet_id=wallet_id,
+        kind=LedgerEntry.Kind.REFUND,
+        amount=amount,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )

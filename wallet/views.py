@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ticketseller.errors import ServiceError
+from ticketseller.templatetags.money import format_clp
+from wallet.forms import DepositForm
+from wallet.selectors import wallet_entries, wallet_get_for_user
+from wallet.services import wallet_deposit
+
+
+@login_required
+def wallet_view(request):
+    wallet = wallet_get_for_user(user=request.user)
+    form = DepositForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            wallet_deposit(
+                wallet_id=wallet.pk,
+                amount=form.cleaned_data["amount"],
+                reference=_("Deposit from the website"),
+                idempotency_key=f"form:{form.cleaned_data['token']}",
+            )
+        except ServiceError as exc:
+            form.add_error("amount", exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s added to your wallet.")
+                % {"amount": format_clp(form.cleaned_data["amount"])},
+            )
+            return redirect("wallet:detail")
+    page = Paginator(wallet_entries(wallet=wallet), 25).get_page(request.GET.get("page"))
+    return render(request, "wallet/detail.html", {"wallet": wallet, "form": form, "page": page})
