@@ -73,7 +73,7 @@ PRICES = [8_000, 12_000, 15_000, 19_900, 25_000, 32_000, 45_000, 60_000, 85_000,
 
 
 def demo_catalogue(
-    *, seed: int = 2026, count: int = 72, start: dt.date | None = None
+    *, seed: int = 2026, count: int = 80, start: dt.date | None = None
 ) -> list[EventData]:
     rng = random.Random(seed)
     # Anchored to the current month so a demo never shows only past events.

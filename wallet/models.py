@@ -39,7 +39,8 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField(_("amount (CLP)"))  # signed: + in, - out
     balance_after = models.BigIntegerField(_("balance after (CLP)"))
     reference = models.CharField(_("reference"), max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "": many entries have no key, and the unique constraint must skip them.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

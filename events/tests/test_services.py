@@ -47,5 +47,5 @@ def test_the_demo_catalogue_is_reproducible_and_realistic():
 def test_the_load_command_is_idempotent(capsys):
     call_command("load_demo_events")
     call_command("load_demo_events")
-    assert Event.objects.count() == 72
+    assert Event.objects.count() == 80
     assert "0 created" in capsys.readouterr().out.splitlines()[-1]

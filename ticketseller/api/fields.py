@@ -10,7 +10,7 @@ class StrictAmountField(serializers.IntegerField):
     default_error_messages = {"whole": _("Enter a whole number of pesos (no decimals).")}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or isinstance(data, float):
+        if isinstance(data, (bool, float)):
             self.fail("whole")
         if isinstance(data, str) and not data.strip().isdigit():
             self.fail("invalid")

@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--count", type=int, default=72)
+        parser.add_argument("--count", type=int, default=80)
 
     def handle(self, *args, seed: int, count: int, **options):
         result = event_upsert_many(events=demo_catalogue(seed=seed, count=count))
