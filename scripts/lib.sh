@@ -16,7 +16,7 @@ ensure_venv() {
     python3 -m venv "$ROOT/.tools/uv"
     "$ROOT/.tools/uv/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   fi
-  "$ROOT/.tools/uv/bin/uv" sync --frozen --quiet --project "$ROOT" "$@"
+  "$ROOT/.tools/uv/bin/uv" sync --frozen --quiet --project "$ROOT"
 }
 
 compile_messages() {

@@ -30,3 +30,8 @@ def test_api_error_messages_are_translated_but_codes_stay_english(auth_client):
 
     assert spanish.json()["error"]["code"] == english.json()["error"]["code"]
     assert spanish.json()["error"]["message"] != english.json()["error"]["message"]
+
+
+def test_a_browser_asking_for_english_still_gets_spanish_until_it_switches(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="es"' in page
