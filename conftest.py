@@ -88,3 +88,31 @@ def browser_type_launch_args(browser_type_launch_args):
             pytest.fail("REQUIRE_BROWSER is set but no chromium binary was found")
         pytest.skip("no chromium binary (apt-get install chromium) — browser tests skipped")
     return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+# --- Redis and RQ ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_flushed():
+    """A clean Redis database (the test Redis is throwaway), cleaned again afterwards."""
+    import django_rq
+
+    connection = django_rq.get_connection("default")
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+# --- The reference exchange, in-process ----------------------------------------------------
+
+
+@pytest.fixture
+def exchange(settings):
+    """A live reference exchange on a free port with small, fast challenges; the seller's
+    EXCHANGE_URL points at it. Tests change its behaviour with `exchange.exchange.switches_update`."""
+    from exchange.server import start_exchange
+
+    with start_exchange(max_secret=2_000, challenges=3, events=30, solution_timeout=60) as handle:
+        settings.EXCHANGE_URL = handle.url
+        yield handle

@@ -1,29 +1,19 @@
 """Writes to the catalogue. Seats change only through the payments services."""
 
-import datetime as dt
-import uuid
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from events.catalogue_client import CatalogueError, catalogue_fetch
+from events.data import EventData
+from events.errors import SoldOut
 from events.models import Event
 
-
-@dataclass(frozen=True)
-class EventData:
-    """One event as the exchange publishes it (`quantity` = tickets it still offers)."""
-
-    event_id: uuid.UUID
-    name: str
-    date: dt.datetime
-    location: str
-    latitude: Decimal
-    longitude: Decimal
-    price: int
-    quantity: int
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,3 +66,45 @@ def event_upsert_many(*, events: Iterable[EventData]) -> UpsertResult:
             Event.objects.bulk_update(to_update, [*_DESCRIPTIVE_FIELDS, "updated_at"])
         created, updated = len(to_create), len(to_update)
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+
+
+def events_sync_from_exchange() -> SyncResult:
+    """Pull the exchange's catalogue and upsert it. Malformed events are logged and skipped."""
+    good, skipped = [], 0
+    for item in catalogue_fetch():
+        if isinstance(item, CatalogueError):
+            log.warning("skipping an event from the exchange: %s", item)
+            skipped += 1
+        else:
+            good.append(item)
+    result = event_upsert_many(events=good)
+    return SyncResult(result.created, result.updated, result.unchanged, skipped)
+
+
+def event_seats_take(*, event_id: int, quantity: int) -> None:
+    """Take seats, or raise `SoldOut` and take none.
+
+    One conditional UPDATE: it locks the row until the caller's transaction ends and can
+    never take more than is left, so the last seat is sold exactly once.
+    """
+    taken = Event.objects.filter(pk=event_id, available__gte=quantity).update(
+        available=F("available") - quantity, updated_at=timezone.now()
+    )
+    if not taken:
+        left = Event.objects.filter(pk=event_id).values_list("available", flat=True).first()
+        raise SoldOut(details={"available": left or 0, "requested": quantity})
+
+
+def event_seats_release(*, event_id: int, quantity: int) -> None:
+    """Put seats back on sale (a rejected or expired purchase)."""
+    Event.objects.filter(pk=event_id).update(
+        available=F("available") + quantity, updated_at=timezone.now()
+    )

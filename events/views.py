@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
@@ -21,4 +24,10 @@ def event_list_view(request):
 
 def event_detail_view(request, pk: int):
     event = get_object_or_404(Event, pk=pk)
-    return render(request, "events/detail.html", {"event": event})
+    top = min(settings.PURCHASE_MAX_QUANTITY, event.available)
+    return render(
+        request,
+        "events/detail.html",
+        # A fresh token per rendered buy form: a double click buys once.
+        {"event": event, "quantities": range(1, top + 1), "buy_token": uuid.uuid4()},
+    )

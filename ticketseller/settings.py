@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "wallet",
+    "challenge_worker",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "ticketseller.urls"
+# The workers master serves its own URLs from the same code base (see challenge_worker/wsgi.py).
+ROOT_URLCONF = env_str("ROOT_URLCONF", "ticketseller.urls")
 
 TEMPLATES = [
     {
@@ -119,6 +122,7 @@ if CACHE_URL == "redis":
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+RQ_SHOW_ADMIN_LINK = True  # the queues dashboard, linked from the admin index
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
     "challenges": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
@@ -205,6 +209,37 @@ WALLET_DEPOSIT_MAX = env_int("WALLET_DEPOSIT_MAX", 5_000_000)
 # How long a user request waits for a row lock before answering "busy, try again".
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
 WORKERS_STATUS_TIMEOUT = env_float("WORKERS_STATUS_TIMEOUT", 1.0)
+
+# --- Central exchange -----------------------------------------------------------------------
+EXCHANGE_URL = env_str("EXCHANGE_URL", "http://127.0.0.1:8100/v1")
+EXCHANGE_GROUP_ID = env_int("EXCHANGE_GROUP_ID", 20)
+EXCHANGE_SELLER = env_int("EXCHANGE_SELLER", 0)
+EXCHANGE_TIMEOUT = env_float("EXCHANGE_TIMEOUT", 5.0)  # seconds per HTTP call
+_DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+EXCHANGE_WEBHOOK_SECRET = env_secret("EXCHANGE_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
+if not DEBUG and EXCHANGE_WEBHOOK_SECRET == _DEV_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("EXCHANGE_WEBHOOK_SECRET must be set when DEBUG is off.")
+
+EXCHANGE_DEFAULT_MAX_SECRET = env_int("EXCHANGE_DEFAULT_MAX_SECRET", 500_000)
+
+# --- Purchases ------------------------------------------------------------------------------
+PURCHASE_MAX_QUANTITY = env_int("PURCHASE_MAX_QUANTITY", 10)
+# After this a purchase in flight is settled with the exchange's word (or expired + refunded).
+# Longer than the exchange's own solution timeout (120 s), so its verdict normally comes first.
+PURCHASE_DEADLINE_SECONDS = env_int("PURCHASE_DEADLINE_SECONDS", 150)
+PURCHASE_EXPIRE_GRACE_SECONDS = env_int("PURCHASE_EXPIRE_GRACE_SECONDS", 30)
+PURCHASE_STALE_SECONDS = env_int("PURCHASE_STALE_SECONDS", 15)  # no progress → push it again
+CLOCK_RECONCILE_SECONDS = env_float("CLOCK_RECONCILE_SECONDS", 2.0)
+CLOCK_SYNC_EVENTS_SECONDS = env_float("CLOCK_SYNC_EVENTS_SECONDS", 600.0)
+
+# --- Workers master and challenge workers ---------------------------------------------------
+MASTER_URL = env_str("MASTER_URL", "http://127.0.0.1:8001")
+MASTER_API_TOKEN = env_secret("MASTER_API_TOKEN", "")  # empty: the master API is open (dev)
+# The payments job the master enqueues (on the "default" queue) when a job's last challenge
+# is solved. A setting, never request input: clients cannot choose code to run.
+MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_solution_submit")
+SOLVER_BACKEND = env_str("SOLVER_BACKEND", "auto")  # auto | simd | python
+WORKER_ALIVE_TTL = env_int("WORKER_ALIVE_TTL", 5)  # seconds a silent worker still counts as alive
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ticketseller.api.errors import ErrorSerializer
-from ticketseller.api.fields import StrictAmountField
+from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_entries, wallet_get_for_user
@@ -25,7 +25,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
 
 class DepositInputSerializer(serializers.Serializer):
-    amount = StrictAmountField(help_text="Whole CLP, a JSON integer.")
+    amount = WholeNumberField(help_text="Whole CLP, a JSON integer.")
 
 
 class DepositOutputSerializer(serializers.Serializer):

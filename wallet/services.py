@@ -16,6 +16,11 @@ def wallet_create(*, user) -> Wallet:
     return wallet
 
 
+def wallet_lock(*, wallet_id: int) -> Wallet:
+    """Lock a wallet row for the caller's transaction (the first lock of a purchase)."""
+    return Wallet.objects.select_for_update().get(pk=wallet_id)
+
+
 def _wallet_move(
     *,
     wallet_id: int,

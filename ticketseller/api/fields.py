@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
-class StrictAmountField(serializers.IntegerField):
+class WholeNumberField(serializers.IntegerField):
     """Whole CLP as a JSON integer (or a string of digits). Floats, even 10.0, are refused:
     a client sending decimals has misunderstood the currency and must be told. Limits are
     the service's business, so they live in one place."""

@@ -2,6 +2,12 @@ from django.urls import path
 
 from accounts.apis import RegisterApi, TokenApi
 from events.apis import EventDetailApi, EventListApi
+from payments.apis import (
+    ExchangeValidationApi,
+    PurchaseDetailApi,
+    PurchaseListCreateApi,
+    WorkersStatusApi,
+)
 from ticketseller.api.health import HealthApi
 from wallet.apis import WalletDepositApi, WalletDetailApi, WalletEntryListApi
 
@@ -14,4 +20,8 @@ urlpatterns = [
     path("wallet/", WalletDetailApi.as_view(), name="wallet-detail"),
     path("wallet/entries/", WalletEntryListApi.as_view(), name="wallet-entries"),
     path("wallet/deposits/", WalletDepositApi.as_view(), name="wallet-deposit"),
+    path("purchases/", PurchaseListCreateApi.as_view(), name="purchase-list"),
+    path("purchases/<uuid:pk>/", PurchaseDetailApi.as_view(), name="purchase-detail"),
+    path("workers/status/", WorkersStatusApi.as_view(), name="workers-status"),
+    path("exchange/validations/", ExchangeValidationApi.as_view(), name="exchange-validations"),
 ]

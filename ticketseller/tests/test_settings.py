@@ -17,6 +17,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "shop.example.cl",
     "DATABASE_URL": "postgres://shop:pw@db.internal:5432/shop",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    "EXCHANGE_WEBHOOK_SECRET": "a-long-shared-secret-from-the-exchange",
 }
 
 

@@ -1,0 +1,63 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from payments.models import Purchase, PurchaseEvent
+from payments.services import purchase_drive
+
+
+class PurchaseEventInline(admin.TabularInline):
+    model = PurchaseEvent
+    fields = ["created_at", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(admin.ModelAdmin):
+    """Read-only: purchases change only through their services (see the retry action)."""
+
+    list_display = [
+        "short_number", "user", "event", "quantity", "amount", "status", "created_at",
+        "last_error_short",
+    ]  # fmt: skip
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "user__username", "user__email", "event__name", "deposit_token"]
+    list_select_related = ["user", "event"]
+    date_hierarchy = "created_at"
+    inlines = [PurchaseEventInline]
+    actions = ["retry"]
+    readonly_fields = [
+        "id", "user", "event", "quantity", "unit_price", "amount", "status", "deposit_token",
+        "master_job_id", "challenges_total", "challenges_solved", "max_secret", "deadline",
+        "last_error", "created_at", "updated_at", "payment_requested_at", "challenges_queued_at",
+        "solved_at", "submitted_at", "finished_at", "idempotency_key",
+    ]  # fmt: skip
+    exclude = ["challenges"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, purchase):
+        return purchase.last_error[:60]
+
+    @admin.action(description=_("Retry the selected stuck purchases"))
+    def retry(self, request, queryset):
+        driven = 0
+        for purchase in queryset:
+            if not purchase.is_final:
+                purchase_drive(purchase_id=purchase.pk)
+                driven += 1
+        self.message_user(
+            request,
+            ngettext("%d purchase pushed again.", "%d purchases pushed again.", driven) % driven,
+            messages.SUCCESS,
+        )

@@ -1,0 +1,210 @@
+import json
+import logging
+import uuid
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments import exchange_client, master_client
+from payments.models import Purchase, PurchaseStatus
+from payments.selectors import (
+    purchase_challenges_progress,
+    purchase_get_for_user,
+    purchase_list_for_user,
+)
+from payments.services import purchase_apply_verdict, purchase_create
+from ticketseller.api.errors import ErrorSerializer, error_body
+from ticketseller.api.fields import WholeNumberField
+from ticketseller.api.idempotency import idempotency_key_from
+
+log = logging.getLogger(__name__)
+_ERRORS = {401: ErrorSerializer, 429: ErrorSerializer}
+
+
+class PurchaseSerializer(serializers.ModelSerializer):
+    event = serializers.PrimaryKeyRelatedField(read_only=True)
+    challenges = serializers.SerializerMethodField()
+    ticket_url = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Purchase
+        fields = [
+            "id", "event", "quantity", "unit_price", "amount", "status", "challenges",
+            "ticket_url", "created_at", "updated_at", "history",
+        ]  # fmt: skip
+
+    def get_challenges(self, purchase) -> dict[str, int]:
+        return purchase_challenges_progress(purchase=purchase)
+
+    def get_ticket_url(self, purchase) -> str | None:
+        return None  # tickets arrive with the PDF delivery
+
+    def get_history(self, purchase) -> list[dict]:
+        return [{"status": e.to_status, "at": e.created_at} for e in purchase.history.all()]
+
+
+class PurchaseCreateSerializer(serializers.Serializer):
+    event = WholeNumberField(help_text="The event's `id`.")
+    quantity = WholeNumberField(help_text="Tickets to buy (1 to PURCHASE_MAX_QUANTITY).")
+
+
+_IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional. The same key again returns the first purchase; with another body, 409.",
+)
+
+
+@extend_schema(tags=["purchases"])
+class PurchaseListCreateApi(generics.ListAPIView):
+    serializer_class = PurchaseSerializer
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status") or None
+        if wanted and wanted not in PurchaseStatus.values:
+            raise serializers.ValidationError(
+                {"status": [f"one of {', '.join(PurchaseStatus.values)}"]}
+            )
+        return purchase_list_for_user(user=self.request.user, status=wanted)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=PurchaseStatus.values)],
+        responses={
+            200: PurchaseSerializer(many=True),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            **_ERRORS,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        """The user's purchases, newest first."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PurchaseCreateSerializer,
+        parameters=[_IDEMPOTENCY],
+        responses={
+            201: PurchaseSerializer,
+            400: OpenApiResponse(ErrorSerializer, "Invalid quantity or key."),
+            402: OpenApiResponse(ErrorSerializer, "Insufficient funds."),
+            404: OpenApiResponse(ErrorSerializer, "No such event."),
+            409: OpenApiResponse(ErrorSerializer, "Sold out, or key reused with another body."),
+            503: OpenApiResponse(ErrorSerializer, "Busy, try again."),
+            **_ERRORS,
+        },
+    )
+    def post(self, request):
+        """Buy tickets: the wallet is debited and the seats taken at once; the payment then
+        runs through the exchange (watch `status`)."""
+        key = idempotency_key_from(request)
+        data = PurchaseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = purchase_create(
+            user=request.user,
+            event_id=data.validated_data["event"],
+            quantity=data.validated_data["quantity"],
+            idempotency_key=key,
+        )
+        return Response(PurchaseSerializer(purchase).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["purchases"], responses={200: PurchaseSerializer, 404: ErrorSerializer, **_ERRORS}
+)
+class PurchaseDetailApi(APIView):
+    def get(self, request, pk: uuid.UUID):
+        purchase = purchase_get_for_user(user=request.user, purchase_id=pk)
+        if purchase is None:
+            raise NotFound()
+        return Response(PurchaseSerializer(purchase).data)
+
+
+class WorkersStatusSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    workers = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    checked_at = serializers.DateTimeField()
+
+
+@extend_schema(tags=["workers"], responses={200: WorkersStatusSerializer})
+class WorkersStatusApi(APIView):
+    """Whether the workers master answers and how many workers are alive (the indicator)."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        found = master_client.workers_status()
+        return Response(
+            {
+                "available": found.available,
+                "workers": found.workers,
+                "queued": found.queued,
+                "checked_at": timezone.now(),
+            }
+        )
+
+
+class ValidationSerializer(serializers.Serializer):
+    request_id = serializers.UUIDField()
+    valid = serializers.BooleanField()
+    deposit_token = serializers.CharField(required=False)
+    group_id = serializers.IntegerField(required=False)
+    seller = serializers.IntegerField(required=False)
+
+
+@extend_schema(
+    tags=["exchange"],
+    request=ValidationSerializer,
+    parameters=[
+        OpenApiParameter(
+            "X-Exchange-Signature",
+            str,
+            OpenApiParameter.HEADER,
+            required=True,
+            description="sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
+        )
+    ],
+    responses={
+        204: None,
+        400: ErrorSerializer,
+        401: OpenApiResponse(ErrorSerializer, "Missing or bad signature."),
+    },
+)
+class ExchangeValidationApi(APIView):
+    """The exchange's webhook. It may arrive many times and in any order with the
+    synchronous answer: the purchase changes once."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+    def post(self, request):
+        raw = request.body
+        if not exchange_client.signature_valid(
+            body=raw, header=request.headers.get("X-Exchange-Signature")
+        ):
+            return Response(
+                error_body("invalid_signature", "Missing or invalid X-Exchange-Signature."),
+                status=status.HTTP_401_UNAUTHORIZED,
+            )
+        try:
+            payload = json.loads(raw)
+        except ValueError as exc:
+            raise ParseError() from exc
+        data = ValidationSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        purchase_id = data.validated_data["request_id"]
+        if not Purchase.objects.filter(pk=purchase_id).exists():
+            log.warning("validation for unknown purchase %s ignored", purchase_id)
+        else:
+            purchase_apply_verdict(
+                purchase_id=purchase_id, valid=data.validated_data["valid"], source="webhook"
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)

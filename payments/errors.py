@@ -1,0 +1,21 @@
+from django.utils.translation import gettext_lazy as _
+
+from ticketseller.errors import ServiceError
+
+
+class TransitionNotAllowed(ServiceError):
+    code = "invalid_transition"
+    status = 409
+    default_message = _("This purchase cannot change to that state.")
+
+
+class EventNotFound(ServiceError):
+    code = "not_found"
+    status = 404
+    default_message = _("No such event.")
+
+
+class NotYetValidated(ServiceError):
+    code = "not_validated"
+    status = 409
+    default_message = _("The ticket is available once the payment is validated.")

@@ -1,0 +1,28 @@
+from django.db.models import QuerySet
+
+from payments import master_client
+from payments.models import Purchase, PurchaseStatus
+
+
+def purchase_list_for_user(*, user, status: str | None = None) -> QuerySet[Purchase]:
+    qs = Purchase.objects.filter(user=user).select_related("event").prefetch_related("history")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at")
+
+
+def purchase_get_for_user(*, user, purchase_id) -> Purchase | None:
+    """A user's own purchase, or None: another user's purchase does not exist for them."""
+    return purchase_list_for_user(user=user).filter(pk=purchase_id).first()
+
+
+def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
+    """`{total, solved}`. While solving, the count comes live from the workers master."""
+    solved = purchase.challenges_solved
+    if purchase.status == PurchaseStatus.SOLVING and purchase.master_job_id:
+        job = master_client.job_detail(job_id=str(purchase.master_job_id), timeout=0.5)
+        if job:
+            solved = sum(1 for c in job.get("challenges", []) if c.get("status") == "solved")
+    elif purchase.status == PurchaseStatus.VALIDATED:
+        solved = purchase.challenges_total
+    return {"total": purchase.challenges_total, "solved": min(solved, purchase.challenges_total)}

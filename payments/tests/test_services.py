@@ -1,0 +1,139 @@
+import django_rq
+import pytest
+
+from events.errors import SoldOut
+from payments.errors import EventNotFound, TransitionNotAllowed
+from payments.models import Purchase, PurchaseStatus
+from payments.services import purchase_apply_verdict, purchase_create, purchase_transition
+from ticketseller.errors import IdempotencyConflict, InvalidInput
+from wallet.errors import InsufficientFunds
+from wallet.selectors import wallet_ledger_sum
+from wallet.services import wallet_deposit
+
+pytestmark = pytest.mark.django_db
+S = PurchaseStatus
+
+
+@pytest.fixture
+def buyer(make_user):
+    user = make_user()
+    wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
+    return user
+
+
+def _state(user, event):
+    user.wallet.refresh_from_db()
+    event.refresh_from_db()
+    return user.wallet.balance, event.available
+
+
+def test_a_purchase_debits_the_wallet_takes_the_seats_and_queues_the_payment(
+    buyer, make_event, redis_flushed, django_capture_on_commit_callbacks
+):
+    event = make_event(price=25_000, capacity=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase = purchase_create(user=buyer, event_id=event.pk, quantity=2)
+
+    assert (purchase.status, purchase.amount, purchase.unit_price) == (S.RESERVED, 50_000, 25_000)
+    assert _state(buyer, event) == (50_000, 8)
+    entry = buyer.wallet.entries.first()
+    assert (entry.kind, entry.amount) == ("purchase", -50_000)
+    [job] = django_rq.get_queue("default").get_jobs()
+    assert job.func_name == "payments.jobs.purchase_request_payment"
+    assert job.kwargs == {"purchase_id": str(purchase.pk)}
+    assert [e.to_status for e in purchase.history.all()] == [S.RESERVED]
+
+
+def test_the_last_seat_can_be_bought_and_then_the_event_is_sold_out(buyer, make_event):
+    event = make_event(capacity=3)
+    purchase_create(user=buyer, event_id=event.pk, quantity=3)
+    with pytest.raises(SoldOut):
+        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    assert _state(buyer, event)[1] == 0
+
+
+def test_short_funds_move_nothing(make_user, make_event):
+    poor = make_user()
+    wallet_deposit(wallet_id=poor.wallet.pk, amount=10_000)
+    event = make_event(price=25_000)
+    with pytest.raises(InsufficientFunds):
+        purchase_create(user=poor, event_id=event.pk, quantity=1)
+    assert _state(poor, event) == (10_000, event.capacity)
+    assert not Purchase.objects.exists()
+
+
+def test_too_few_seats_move_nothing(buyer, make_event):
+    event = make_event(capacity=5, available=1)
+    with pytest.raises(SoldOut) as exc:
+        purchase_create(user=buyer, event_id=event.pk, quantity=2)
+    assert exc.value.details == {"available": 1, "requested": 2}
+    assert _state(buyer, event) == (100_000, 1)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 11, 2.5, "2", True])
+def test_bad_quantities_are_refused(buyer, make_event, quantity):
+    with pytest.raises(InvalidInput):
+        purchase_create(user=buyer, event_id=make_event().pk, quantity=quantity)
+
+
+def test_an_unknown_event_is_not_found(buyer):
+    with pytest.raises(EventNotFound):
+        purchase_create(user=buyer, event_id=999_999, quantity=1)
+
+
+def test_the_same_idempotency_key_buys_once(buyer, make_event):
+    event = make_event(price=1_000)
+    first = purchase_create(user=buyer, event_id=event.pk, quantity=2, idempotency_key="k")
+    again = purchase_create(user=buyer, event_id=event.pk, quantity=2, idempotency_key="k")
+    assert first.pk == again.pk
+    assert _state(buyer, event) == (98_000, event.capacity - 2)
+    with pytest.raises(IdempotencyConflict):
+        purchase_create(user=buyer, event_id=event.pk, quantity=3, idempotency_key="k")
+
+
+@pytest.fixture
+def reserved(buyer, make_event):
+    return purchase_create(user=buyer, event_id=make_event(price=10_000, capacity=5).pk, quantity=2)
+
+
+def test_a_transition_applied_twice_changes_once(reserved):
+    _, first = purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)
+    _, second = purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)
+    assert (first, second) == (True, False)
+    assert reserved.history.count() == 2
+
+
+def test_moves_outside_the_table_are_refused(reserved):
+    with pytest.raises(TransitionNotAllowed):
+        purchase_transition(purchase_id=reserved.pk, to=S.VALIDATED)
+
+
+def test_a_rejection_refunds_once_and_gives_the_seats_back(reserved, buyer):
+    event = reserved.event
+    purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)
+    purchase_transition(purchase_id=reserved.pk, to=S.SUBMITTED)
+
+    assert purchase_apply_verdict(purchase_id=reserved.pk, valid=False, source="sync") is True
+    assert purchase_apply_verdict(purchase_id=reserved.pk, valid=False, source="webhook") is False
+    assert purchase_apply_verdict(purchase_id=reserved.pk, valid=True, source="late") is False
+
+    reserved.refresh_from_db()
+    assert reserved.status == S.REJECTED and reserved.finished_at
+    assert _state(buyer, event) == (100_000, 5)
+    assert buyer.wallet.entries.filter(kind="refund").count() == 1
+    assert buyer.wallet.balance == wallet_ledger_sum(wallet_id=buyer.wallet.pk)
+
+
+def test_a_validated_purchase_keeps_the_money_and_never_changes_again(reserved, buyer):
+    for to in (S.SOLVING, S.SUBMITTED):
+        purchase_transition(purchase_id=reserved.pk, to=to)
+    assert purchase_apply_verdict(purchase_id=reserved.pk, valid=True, source="sync")
+    assert not purchase_apply_verdict(purchase_id=reserved.pk, valid=False, source="webhook")
+    with pytest.raises(TransitionNotAllowed):
+        purchase_transition(purchase_id=reserved.pk, to=S.EXPIRED)
+    assert _state(buyer, reserved.event) == (80_000, 3)
+
+
+def test_expiry_refunds_from_any_open_state(reserved, buyer):
+    purchase_transition(purchase_id=reserved.pk, to=S.EXPIRED, reason="deadline")
+    assert _state(buyer, reserved.event) == (100_000, 5)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", views.purchase_list_view, name="list"),
+    path("<uuid:pk>/", views.purchase_detail_view, name="detail"),
+    path("buy/<int:event_id>/", views.purchase_create_view, name="create"),
+]
