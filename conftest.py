@@ -110,7 +110,7 @@ def redis_flushed():
 @pytest.fixture
 def exchange(settings):
     """A live reference exchange on a free port with small, fast challenges; the seller's
-    EXCHANGE_URL points at it. Tests change its behaviour with `exchange.exchange.switches_update`."""
+    EXCHANGE_URL points at it. Tests change its switches through `exchange.exchange`."""
     from exchange.server import start_exchange
 
     with start_exchange(max_secret=2_000, challenges=3, events=30, solution_timeout=60) as handle:

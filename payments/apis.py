@@ -111,6 +111,7 @@ class PurchaseListCreateApi(generics.ListAPIView):
             event_id=data.validated_data["event"],
             quantity=data.validated_data["quantity"],
             idempotency_key=key,
+            language=request.LANGUAGE_CODE,
         )
         return Response(PurchaseSerializer(purchase).data, status=status.HTTP_201_CREATED)
 

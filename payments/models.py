@@ -46,6 +46,8 @@ class Purchase(models.Model):
         _("status"), max_length=16, choices=PurchaseStatus.choices, default=S.RESERVED
     )
     idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
+    # The language the buyer used on the site: tickets and emails speak it.
+    language = models.CharField(_("language"), max_length=8, default="es")
     deposit_token = models.UUIDField(_("deposit token"), null=True, blank=True, unique=True)
     # The exchange's challenges, kept so a retry can hand them to the master again.
     challenges = models.JSONField(default=list, blank=True)

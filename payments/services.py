@@ -41,7 +41,12 @@ def _enqueue(job: str, **kwargs) -> None:
 
 
 def purchase_create(
-    *, user, event_id: int, quantity: int, idempotency_key: str | None = None
+    *,
+    user,
+    event_id: int,
+    quantity: int,
+    idempotency_key: str | None = None,
+    language: str = "es",
 ) -> Purchase:
     """Debit the wallet, take the seats and record the purchase, all or nothing.
 
@@ -77,6 +82,7 @@ def purchase_create(
             unit_price=event.price,
             amount=event.price * quantity,
             idempotency_key=idempotency_key,
+            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
             deadline=timezone.now() + dt.timedelta(seconds=settings.PURCHASE_DEADLINE_SECONDS),
         )
         wallet_debit(

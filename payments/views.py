@@ -31,6 +31,7 @@ def purchase_create_view(request, event_id: int):
             event_id=event.pk,
             quantity=form.cleaned_data["quantity"],
             idempotency_key=f"form:{form.cleaned_data['token']}",
+            language=request.LANGUAGE_CODE,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

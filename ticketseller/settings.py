@@ -232,6 +232,35 @@ PURCHASE_STALE_SECONDS = env_int("PURCHASE_STALE_SECONDS", 15)  # no progress â†
 CLOCK_RECONCILE_SECONDS = env_float("CLOCK_RECONCILE_SECONDS", 2.0)
 CLOCK_SYNC_EVENTS_SECONDS = env_float("CLOCK_SYNC_EVENTS_SECONDS", 600.0)
 
+# --- Tickets and emails ---------------------------------------------------------------------
+TICKET_BACKEND = env_str("TICKET_BACKEND", "local")  # local | lambda
+_DEV_TICKET_CODE_SECRET = "dev-ticket-code-secret"
+TICKET_CODE_SECRET = env_secret("TICKET_CODE_SECRET", _DEV_TICKET_CODE_SECRET)
+if not DEBUG and TICKET_CODE_SECRET == _DEV_TICKET_CODE_SECRET:
+    raise ImproperlyConfigured("TICKET_CODE_SECRET must be set when DEBUG is off.")
+PDF_LAMBDA_NAME = env_str("PDF_LAMBDA_NAME", "")  # lambda backend: the function to invoke
+TICKETS_BUCKET = env_str("TICKETS_BUCKET", "")
+AWS_REGION = env_str("AWS_REGION", "us-east-1")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")  # an S3-compatible server instead of AWS
+TICKET_URL_EXPIRES_SECONDS = env_int("TICKET_URL_EXPIRES_SECONDS", 3600)
+PUBLIC_TICKETS = env_bool("PUBLIC_TICKETS", False)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # absolute links in emails
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "payments.delivery.mail.ConsoleAndFileBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(VAR_DIR / "emails")))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CPE Ticket Seller <tickets@example.cl>")
+
 # --- Workers master and challenge workers ---------------------------------------------------
 MASTER_URL = env_str("MASTER_URL", "http://127.0.0.1:8001")
 MASTER_API_TOKEN = env_secret("MASTER_API_TOKEN", "")  # empty: the master API is open (dev)
