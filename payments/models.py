@@ -122,3 +122,6 @@ class PurchaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+from payments.delivery.models import *  # noqa: E402, F403

@@ -7,7 +7,8 @@ cd "$ROOT"
 
 ensure_venv
 compile_messages
-mkdir -p var/redis
+export VAR_DIR="${VAR_DIR:-$ROOT/var}"
+mkdir -p "$VAR_DIR/redis"
 export WEB_PORT="${WEB_PORT:-8000}" MASTER_PORT="${MASTER_PORT:-8001}" EXCHANGE_PORT="${EXCHANGE_PORT:-8100}"
 export MASTER_URL="${MASTER_URL:-http://127.0.0.1:$MASTER_PORT}"
 export EXCHANGE_URL="${EXCHANGE_URL:-http://127.0.0.1:$EXCHANGE_PORT/v1}"
@@ -21,7 +22,7 @@ if [ -z "${REDIS_URL:-}" ]; then
   processes=(redis "${processes[@]}")
 fi
 
-log "preparing the database (var/db.sqlite3 unless DATABASE_URL is set)"
+log "preparing the database ($VAR_DIR/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --no-input -v 0
 logins=$(.venv/bin/python manage.py create_demo_users)
 

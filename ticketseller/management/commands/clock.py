@@ -28,7 +28,7 @@ class Periodic:
 
     @property
     def job_id(self) -> str:
-        return f"periodic:{self.job}"
+        return "periodic-" + self.job.replace(".", "-")  # RQ ids: letters, digits, - and _
 
 
 def schedule() -> list[Periodic]:

@@ -1,0 +1,11 @@
+"""RQ jobs of ticket delivery: thin, and safe to run twice (see `services`).
+
+Failures are recorded on the TicketFile / Notification by the services and re-raised here,
+so RQ retries the job with `services.DELIVERY_RETRY`.
+"""
+
+from payments.delivery import services
+
+
+def purchase_deliver(*, purchase_id: str) -> str:
+    return services.purchase_deliver(purchase_id=purchase_id)

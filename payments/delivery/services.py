@@ -1,0 +1,257 @@
+"""Ticket delivery: render and store the PDF once, send each outcome's email once, serve the
+ticket to its owner, check tickets in at the door.
+
+Exactly-once without holding a lock across the network: a worker *claims* a TicketFile or a
+Notification row with a compare-and-set on `claimed_until` (a lease), does the network call
+(Lambda, S3, SMTP) outside any transaction, then records the result with another
+conditional UPDATE. A second job, a retried job, or a download racing the job finds the row
+claimed or done and does nothing.
+
+The one window left (documented trade-off): if a process dies after the SMTP server accepted
+a message and before `sent_at` is written (a few milliseconds), the claim expires after
+SEND_LEASE and a retry sends that email again. We prefer "at most one duplicate per such
+crash" to "maybe never sent". The same holds for a ticket: a render whose lease ran out is
+discarded (local) or left as an unreachable orphan object (S3), never shown to anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import django_rq
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rq import Retry
+
+from lambda_pdf.storage import download_filename
+from payments.delivery.backends import RENDER_LEASE_SECONDS, TicketDownload, get_backend
+from payments.delivery.codes import ticket_code_parse
+from payments.delivery.emails import email_build
+from payments.delivery.errors import (
+    AlreadyCheckedIn,
+    DeliveryFailed,
+    NotYetValidated,
+    TicketNotReady,
+    TicketNotValid,
+    TicketRenderFailed,
+    UnknownTicket,
+)
+from payments.delivery.models import (
+    CheckIn,
+    Notification,
+    NotificationOutcome,
+    TicketBackendName,
+    TicketFile,
+)
+from payments.delivery.pdf_data import ticket_data_for
+from payments.delivery.selectors import check_in_get
+from payments.models import FINAL_STATES, Purchase, PurchaseStatus
+
+log = logging.getLogger(__name__)
+S = PurchaseStatus
+DELIVER_JOB = "payments.delivery.jobs.purchase_deliver"
+# Transient failures (render, Lambda, SMTP) are retried by RQ with these pauses (seconds).
+DELIVERY_RETRY = Retry(max=5, interval=[2, 10, 30, 60, 120])
+RENDER_LEASE = dt.timedelta(seconds=RENDER_LEASE_SECONDS)
+SEND_LEASE = dt.timedelta(seconds=max(60, 3 * settings.EMAIL_TIMEOUT))
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# --- Enqueueing -----------------------------------------------------------------------------
+
+
+def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> None:
+    """Queue the delivery job (with retries). Safe to call any number of times."""
+    django_rq.get_queue("default").enqueue(
+        DELIVER_JOB, purchase_id=str(purchase_id), retry=DELIVERY_RETRY
+    )
+
+
+def purchase_outcome_changed(purchase: Purchase) -> None:
+    """Call when a purchase has just reached a final state (once per real change): queues
+    its delivery after the surrounding transaction commits. Outside a transaction it
+    queues at once. A non-final purchase is ignored."""
+    if purchase.status not in FINAL_STATES:
+        return
+    purchase_id = str(purchase.pk)
+    transaction.on_commit(lambda: delivery_enqueue(purchase_id=purchase_id))
+
+
+# --- The job's steps ------------------------------------------------------------------------
+
+
+def purchase_deliver(*, purchase_id: uuid.UUID | str) -> str:
+    """Everything a final purchase is owed; safe to run again at any point.
+
+    validated → render and store the PDF (if not yet), then the "your tickets" email;
+    rejected / expired → the "your money was refunded" email. Returns what it did.
+    """
+    purchase = Purchase.objects.filter(pk=purchase_id).only("status").first()
+    if purchase is None:
+        return "missing"
+    if purchase.status == S.VALIDATED:
+        ticket_ensure(purchase_id=purchase_id)
+        notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.VALIDATED)
+        return "validated"
+    if purchase.status in (S.REJECTED, S.EXPIRED):
+        notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.REFUNDED)
+        return "refunded"
+    return "not_final"
+
+
+def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
+    """The purchase's rendered TicketFile, rendering and storing it first if nobody has.
+
+    Raises NotYetValidated, TicketNotReady (someone else is rendering it right now) or
+    TicketRenderFailed (recorded on the TicketFile: `attempts`, `last_error`).
+    """
+    purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    if purchase.status != S.VALIDATED:
+        raise NotYetValidated()
+    ticket, _created = TicketFile.objects.get_or_create(purchase=purchase)
+    if ticket.is_ready:
+        return ticket
+    backend = get_backend()
+    now = timezone.now()
+    claimed = (
+        TicketFile.objects.filter(pk=ticket.pk, rendered_at=None)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(
+            claimed_until=now + RENDER_LEASE,
+            attempts=F("attempts") + 1,
+            backend=backend.name,
+            updated_at=now,
+        )
+    )
+    if not claimed:
+        ticket.refresh_from_db()
+        if ticket.is_ready:
+            return ticket
+        raise TicketNotReady()
+    try:
+        stored = backend.store(payload=ticket_data_for(purchase))
+    except Exception as exc:
+        TicketFile.objects.filter(pk=ticket.pk).update(
+            last_error=_error_text(exc), claimed_until=None, updated_at=timezone.now()
+        )
+        log.warning("rendering the ticket of purchase %s failed: %s", purchase.pk, exc)
+        if isinstance(exc, DeliveryFailed):
+            raise
+        raise TicketRenderFailed(_error_text(exc)) from exc
+    done = TicketFile.objects.filter(pk=ticket.pk, rendered_at=None).update(
+        backend=backend.name,
+        key=stored.key,
+        bucket=stored.bucket,
+        size=stored.size,
+        rendered_at=timezone.now(),
+        claimed_until=None,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    if not done:  # our lease ran out and another renderer finished first: keep theirs
+        log.warning("discarding a second render of purchase %s (%s)", purchase.pk, stored.key)
+        backend.discard(stored)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def notification_send(*, purchase_id: uuid.UUID | str, outcome: str) -> bool:
+    """Send the email for `outcome` unless it was sent (or is being sent) already.
+
+    Returns True if this call sent it. An SMTP (or rendering) failure is recorded on the
+    Notification and raised as DeliveryFailed, so the job retries.
+    """
+    purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    recipient = (purchase.user.email or "").strip()
+    note, _created = Notification.objects.get_or_create(
+        purchase=purchase, outcome=outcome, defaults={"recipient": recipient}
+    )
+    if note.sent_at is not None:
+        return False
+    if not recipient:  # nothing to retry: staff see why in the admin
+        Notification.objects.filter(pk=note.pk).update(
+            last_error="the buyer has no email address", updated_at=timezone.now()
+        )
+        return False
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=note.pk, sent_at=None)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(
+            claimed_until=now + SEND_LEASE,
+            attempts=F("attempts") + 1,
+            recipient=recipient,
+            updated_at=now,
+        )
+    )
+    if not claimed:  # another worker is sending it right now
+        return False
+    try:
+        email_build(purchase=purchase, outcome=outcome).send()
+    except Exception as exc:
+        Notification.objects.filter(pk=note.pk).update(
+            last_error=_error_text(exc), claimed_until=None, updated_at=timezone.now()
+        )
+        log.warning("email %s for purchase %s failed: %s", outcome, purchase.pk, exc)
+        raise DeliveryFailed(f"email {outcome}: {exc}") from exc
+    # ← the crash window of the module docstring
+    Notification.objects.filter(pk=note.pk).update(
+        sent_at=timezone.now(), claimed_until=None, last_error="", updated_at=timezone.now()
+    )
+    return True
+
+
+# --- Downloads ------------------------------------------------------------------------------
+
+
+def ticket_download(*, purchase: Purchase) -> TicketDownload:
+    """What the owner's download gets: the PDF (local) or a fresh S3 URL (lambda).
+
+    A validated purchase whose ticket the job has not rendered yet: with the local backend
+    it is rendered now, in the request (a fraction of a second; the job then finds it
+    done); with the Lambda, TicketNotReady (409, retry in a few seconds). Someone rendering
+    it right now: TicketNotReady as well.
+    """
+    if purchase.status != S.VALIDATED:
+        raise NotYetValidated()
+    ticket = TicketFile.objects.filter(purchase_id=purchase.pk).first()
+    if ticket is None or not ticket.is_ready:
+        if settings.TICKET_BACKEND != TicketBackendName.LOCAL:
+            raise TicketNotReady()
+        ticket = ticket_ensure(purchase_id=purchase.pk)
+    return get_backend(ticket.backend).download(
+        key=ticket.key, bucket=ticket.bucket, filename=download_filename(purchase.short_number)
+    )
+
+
+# --- Check-in at the door -------------------------------------------------------------------
+
+
+def ticket_check_in(*, code: str, staff_user) -> CheckIn:
+    """Record the first use of a ticket code. Raises ForgedTicketCode, UnknownTicket,
+    TicketNotValid (purchase not validated) or AlreadyCheckedIn (with the first check-in)."""
+    purchase_id, index = ticket_code_parse(code)
+    purchase = Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
+    if purchase is None or index > purchase.quantity:
+        raise UnknownTicket()
+    if purchase.status != S.VALIDATED:
+        error = TicketNotValid(details={"status": purchase.status})
+        error.purchase = purchase
+        raise error
+    existing = check_in_get(purchase_id=purchase.pk, index=index)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return CheckIn.objects.create(
+                    purchase=purchase, ticket_index=index, checked_in_by=staff_user
+                )
+        except IntegrityError:  # two doors scanned it at the same moment: the other won
+            existing = check_in_get(purchase_id=purchase.pk, index=index)
+    raise AlreadyCheckedIn(existing)
