@@ -1,0 +1,67 @@
+"""Redis for the workers master: one client per process, the two queues, and key names.
+
+Keys the master and the workers share (besides RQ's own):
+
+- ``cw:alive:<worker name>``: JSON ``{backend, rate, pid, host, started_at, current_task}``,
+  TTL ``WORKER_ALIVE_TTL`` seconds, refreshed by each worker every TTL/3 s;
+- ``cw:solved:<job id>:<challenge id>``: set when a challenge is solved, so shards still
+  scanning it stop at their next chunk;
+- ``cw:stop:<job id>``: set when a job failed, so all of its shards stop.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import django_rq
+from django.conf import settings
+from redis import Redis
+from rq import Queue
+
+CHALLENGES_QUEUE = "challenges"
+CALLBACK_QUEUE = "default"
+
+ALIVE_PREFIX = "cw:alive:"
+#: How long the stop keys live: far longer than any shard runs.
+STOP_KEY_TTL = 24 * 3600
+
+
+def alive_key(worker_name: str) -> str:
+    return f"{ALIVE_PREFIX}{worker_name}"
+
+
+def solved_key(job_id, challenge_id: str) -> str:
+    return f"cw:solved:{job_id}:{challenge_id}"
+
+
+def stop_key(job_id) -> str:
+    return f"cw:stop:{job_id}"
+
+
+def task_rq_job_id(task_id: int, attempt: int) -> str:
+    return f"cw-task-{task_id}-{attempt}"
+
+
+def callback_rq_job_id(job_id) -> str:
+    return f"cw-callback-{job_id}"
+
+
+@functools.cache
+def redis_client(queue_name: str = CHALLENGES_QUEUE) -> Redis:
+    """The master's Redis client, with timeouts: an API call never hangs on a dead Redis."""
+    return Redis.from_url(
+        settings.RQ_QUEUES[queue_name]["URL"],
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+    )
+
+
+def get_queue(name: str = CHALLENGES_QUEUE) -> Queue:
+    """An RQ queue that enqueues immediately.
+
+    The services call it from ``transaction.on_commit`` themselves, so django-rq's own
+    "wait for the commit" mode (its default) is switched off here: it would defer a second
+    time, or never run inside a test's outer transaction.
+    """
+    return django_rq.get_queue(name, connection=redis_client(name), commit_mode="auto")

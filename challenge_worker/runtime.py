@@ -1,0 +1,66 @@
+"""What a challenge worker process knows about itself, shared with the jobs it runs.
+
+`ChallengeWorker` installs one `WorkerRuntime` at start-up (after warming up the solver);
+`challenge_solve` reads it, so a job reuses the warm backend and never recompiles. Outside a
+`ChallengeWorker` (a plain ``rq worker``, a test calling the job, the shell) `current()`
+builds a throw-away runtime from ``settings.SOLVER_BACKEND``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from challenge_worker.solver import Backend, get_backend
+
+
+@dataclass
+class WorkerRuntime:
+    name: str
+    backend: Backend
+    rate: float = 0.0
+    started_at: str = field(default_factory=lambda: timezone.now().isoformat())
+    current_task: int | None = None
+    #: called after `current_task` changes (the worker republishes its liveness key)
+    on_change: Callable[[], None] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def set_current_task(self, task_id: int | None) -> None:
+        with self._lock:
+            self.current_task = task_id
+        if self.on_change is not None:
+            self.on_change()
+
+    def describe(self) -> dict:
+        """The JSON stored in ``cw:alive:<name>``."""
+        with self._lock:
+            current = self.current_task
+        return {
+            "backend": self.backend.name,
+            "rate": round(self.rate),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": self.started_at,
+            "current_task": current,
+        }
+
+
+_installed: WorkerRuntime | None = None
+
+
+def install(runtime: WorkerRuntime | None) -> None:
+    global _installed
+    _installed = runtime
+
+
+def current(*, worker_name: str | None = None) -> WorkerRuntime:
+    if _installed is not None:
+        return _installed
+    name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
+    return WorkerRuntime(name=name, backend=get_backend(settings.SOLVER_BACKEND))

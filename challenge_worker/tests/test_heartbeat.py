@@ -1,0 +1,86 @@
+import django_rq
+import pytest
+from rest_framework.test import APIClient
+from rq import Worker
+
+from challenge_worker.broker import alive_key, get_queue, redis_client
+from challenge_worker.selectors import workers_alive
+
+pytestmark = [pytest.mark.urls("challenge_worker.urls"), pytest.mark.django_db]
+
+
+@pytest.fixture
+def live_worker(make_worker):
+    """A worker as `rqworker` starts one (registered, warm, liveness key), minus the loop."""
+
+    def start(name: str):
+        worker = make_worker(name)
+        worker.prepare_solver()
+        worker.register_birth()
+        worker.start_liveness()
+        return worker
+
+    return start
+
+
+def test_without_workers_the_heartbeat_is_503_unavailable():
+    response = APIClient().get("/heartbeat")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable", "workers": 0, "queued": 0, "busy": 0, "workers_detail": [],
+    }  # fmt: skip
+
+
+def test_a_live_worker_makes_the_heartbeat_ok_with_its_backend_and_rate(live_worker):
+    worker = live_worker("w-1")
+    get_queue().enqueue_call(func="challenge_worker.jobs.challenge_solve")  # waits: no loop
+
+    response = APIClient().get("/heartbeat/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {k: body[k] for k in ("status", "workers", "queued", "busy")} == {
+        "status": "ok", "workers": 1, "queued": 1, "busy": 0,
+    }  # fmt: skip
+    [detail] = body["workers_detail"]
+    assert detail["name"] == "w-1" and detail["backend"] == "python" and not detail["busy"]
+    assert detail["rate"] == pytest.approx(worker.runtime.rate, rel=0.01)
+
+
+def test_a_worker_on_a_task_counts_as_busy(live_worker):
+    worker = live_worker("w-busy")
+    live_worker("w-idle")
+
+    worker.runtime.set_current_task(42)  # what challenge_solve does around a solve
+
+    body = APIClient().get("/heartbeat").json()
+    assert (body["workers"], body["busy"]) == (2, 1)
+    assert {w.name: w.current_task for w in workers_alive()} == {"w-busy": 42, "w-idle": None}
+
+
+def test_the_liveness_key_expires_within_worker_alive_ttl(live_worker, settings):
+    live_worker("w-ttl")
+
+    ttl = redis_client().ttl(alive_key("w-ttl"))
+
+    assert 0 < ttl <= settings.WORKER_ALIVE_TTL
+
+
+def test_a_sigkilled_worker_stops_counting_when_its_liveness_key_is_gone(live_worker):
+    worker = live_worker("w-killed")
+    worker.stop_liveness()  # SIGKILL: the thread is gone, and the key lapses ...
+    redis_client().delete(alive_key("w-killed"))  # ... which we do not wait for here
+
+    response = APIClient().get("/heartbeat")
+
+    # RQ still lists it (its key lives worker_ttl + 60 s), the master does not.
+    assert Worker.count(queue=django_rq.get_queue("challenges")) == 1
+    assert response.status_code == 503 and response.json()["workers"] == 0
+
+
+def test_a_liveness_key_without_rq_registration_does_not_count(live_worker):
+    worker = live_worker("w-gone")
+    worker.register_death()  # left RQ (e.g. a clean stop) but the key has not expired yet
+
+    assert APIClient().get("/heartbeat").status_code == 503

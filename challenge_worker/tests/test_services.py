@@ -1,0 +1,195 @@
+"""The services applied twice, and raced: one job per token, one completion per job."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from challenge_worker.models import ChallengeTask, MasterJob
+from challenge_worker.selectors import WorkerInfo
+from challenge_worker.services import (
+    challenge_task_claim,
+    challenge_task_record_result,
+    challenge_tasks_recover,
+    master_job_complete,
+    master_job_create,
+    shard_plan,
+)
+from challenge_worker.tests.conftest import default_queue_jobs, make_challenges
+from ticketseller.errors import InvalidInput
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _in_threads(n: int, target) -> list:
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results.append(target(i))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return results
+
+
+def _solve_by_hand(task, secret, worker="w"):
+    claimed = challenge_task_claim(task_id=task.pk, worker_name=worker)
+    return challenge_task_record_result(
+        task_id=task.pk, attempt=claimed.attempts, secret=secret, tried=secret, seconds=0.1,
+        backend="python",
+    )  # fmt: skip
+
+
+def test_creating_the_same_job_from_racing_requests_records_it_once(token):
+    challenges = make_challenges(token, {1: 5, 2: 6})
+
+    results = _in_threads(
+        4, lambda i: master_job_create(deposit_token=token, challenges=challenges, max_secret=99)
+    )
+
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({job.pk for job, _ in results}) == 1
+    assert MasterJob.objects.count() == 1 and ChallengeTask.objects.count() == 2
+
+
+def test_a_shard_is_claimed_by_one_worker_only(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    task = job.tasks.get()
+
+    claims = _in_threads(4, lambda i: challenge_task_claim(task_id=task.pk, worker_name=f"w{i}"))
+
+    winners = [c for c in claims if c is not None]
+    assert len(winners) == 1
+    task.refresh_from_db()
+    job.refresh_from_db()
+    assert task.status == "running" and task.worker_name == winners[0].worker_name
+    assert job.status == MasterJob.Status.SOLVING and job.started_at
+
+
+def test_recording_the_same_result_twice_changes_nothing_the_second_time(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    task = job.tasks.get()
+    first = _solve_by_hand(task, 5)
+
+    again = challenge_task_record_result(
+        task_id=task.pk, attempt=1, secret=5, tried=5, seconds=9.9, backend="other"
+    )
+
+    assert first.status == again.status == "solved"
+    assert (again.seconds, again.backend) == (0.1, "python")
+    assert len(default_queue_jobs()) == 1
+
+
+def test_a_secret_outside_the_shard_is_refused(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    task = job.tasks.get()
+    challenge_task_claim(task_id=task.pk, worker_name="w")
+
+    with pytest.raises(InvalidInput):
+        challenge_task_record_result(
+            task_id=task.pk, attempt=1, secret=100, tried=100, seconds=0.1, backend="python"
+        )
+
+
+def test_the_last_two_challenges_finishing_at_once_complete_the_job_exactly_once(token):
+    secrets = {1: 11, 2: 22, 3: 33}
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, secrets), max_secret=99
+    )
+    tasks = {int(t.challenge_id): t for t in job.tasks.all()}
+    _solve_by_hand(tasks[1], 11)
+    for cid in (2, 3):
+        challenge_task_claim(task_id=tasks[cid].pk, worker_name=f"w{cid}")
+
+    _in_threads(
+        2,
+        lambda i: challenge_task_record_result(
+            task_id=tasks[i + 2].pk, attempt=1, secret=secrets[i + 2], tried=1, seconds=0.1,
+            backend="python",
+        ),
+    )  # fmt: skip
+
+    job.refresh_from_db()
+    assert job.status == MasterJob.Status.SOLVED
+    [callback] = default_queue_jobs()
+    assert callback.kwargs["complete"] is True
+    assert callback.kwargs["solutions"] == [
+        {"challenge_id": cid, "secret": s} for cid, s in secrets.items()
+    ]
+
+
+def test_completing_a_job_again_does_nothing(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    _solve_by_hand(job.tasks.get(), 5)
+
+    results = _in_threads(3, lambda i: master_job_complete(job_id=job.pk))
+
+    assert results == [False, False, False]  # the result service already completed it
+    assert len(default_queue_jobs()) == 1
+    assert MasterJob.objects.get().callback_enqueued_at is not None
+
+
+def test_an_exhausted_report_from_a_claim_the_recoverer_replaced_is_ignored(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    task = job.tasks.get()
+    stale = challenge_task_claim(task_id=task.pk, worker_name="presumed-dead")
+    assert challenge_tasks_recover().requeued == [task.pk]  # "presumed-dead" is not alive
+
+    challenge_task_record_result(
+        task_id=task.pk, attempt=stale.attempts, secret=None, tried=99, seconds=1, backend="x"
+    )
+
+    task.refresh_from_db()
+    assert (task.status, task.attempts) == ("queued", 2)
+    assert MasterJob.objects.get().status == MasterJob.Status.SOLVING
+
+
+def test_a_secret_from_a_replaced_claim_is_still_accepted(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
+    )
+    task = job.tasks.get()
+    stale = challenge_task_claim(task_id=task.pk, worker_name="slow-but-alive")
+    challenge_tasks_recover()
+
+    challenge_task_record_result(
+        task_id=task.pk, attempt=stale.attempts, secret=5, tried=5, seconds=1, backend="x"
+    )
+
+    assert ChallengeTask.objects.get().status == "solved"
+    assert MasterJob.objects.get().status == MasterJob.Status.SOLVED
+
+
+@pytest.mark.django_db
+def test_default_max_secret_stays_one_shard_and_wide_ranges_are_split():
+    def plan(max_secret, n=1, workers=(), **kw):
+        return shard_plan(max_secret=max_secret, challenge_count=n, workers=list(workers), **kw)
+
+    assert plan(500_000) == [(1, 500_000)]  # 0.17 s at the python rate: not worth splitting
+    fast = [WorkerInfo(f"w{i}", "simd", 50e6, 1, "h", "", None) for i in range(8)]
+    assert len(plan(10**9, workers=fast)) == 8  # 20 s at 50 M/s: one shard per worker
+    assert len(plan(10**9, n=4, workers=fast)) == 2  # four challenges share eight workers
+    assert plan(4_000_000, workers=fast) == [(1, 4_000_000)]  # 80 ms at 50 M/s
+    shards = plan(10**9)  # no worker alive: python rate, two shards
+    assert shards[0][0] == 1 and shards[-1][1] == 10**9 and len(shards) == 2
