@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` (the whole system, locally) and `make test`.
-.PHONY: run test lint fmt migrate messages check-openapi openapi clean help
+.PHONY: run test lint fmt migrate messages check-openapi openapi bench clean help
 SHELL := /bin/bash
 
 run: ## Run the whole system locally (Ctrl-C stops everything)
@@ -19,6 +19,15 @@ migrate: ## Apply migrations to the local database
 
 messages: ## Extract translatable strings into locale/*/django.po (needs GNU gettext)
 	@.venv/bin/python manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=var
+
+openapi: ## Regenerate docs/openapi.yaml from the code
+	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py spectacular --file docs/openapi.yaml --validate
+
+check-openapi: ## Fail when docs/openapi.yaml is out of date
+	@source scripts/lib.sh && ensure_venv && tmp=$$(mktemp) && .venv/bin/python manage.py spectacular --file $$tmp --validate && diff -u docs/openapi.yaml $$tmp && rm -f $$tmp
+
+bench: ## Benchmarks: solver, PDF rendering, purchases through the whole stack
+	@source scripts/lib.sh && ensure_venv && .venv/bin/python bench/solver.py && .venv/bin/python bench/ticket_pdf.py && .venv/bin/python bench/purchase.py
 
 clean: ## Remove the virtualenv and local data
 	rm -rf .venv .tools var staticfiles

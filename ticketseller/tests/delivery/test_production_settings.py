@@ -1,0 +1,140 @@
+"""The documented production variables (deploy/env.example, as the production compose file
+hands them to the containers) make settings that pass `check --deploy`."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+from .conftest import ROOT, load_yaml
+
+_VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+SECRETS = {
+    "SECRET_KEY": "pQ8v-Zr2#kL9m!Wx4tB7nY1c@Hs6jD3f^Gq0uE5aR8oT2iK4lM9pN7bV1",
+    "POSTGRES_PASSWORD": "pg-Secret-2026",
+    "MASTER_API_TOKEN": "master-Token-2026",
+    "EXCHANGE_WEBHOOK_SECRET": "webhook-Secret-2026",
+    "EMAIL_HOST_PASSWORD": "smtp-Secret-2026",
+    "TICKET_CODE_SECRET": "ticket-Code-Secret-2026",
+}
+
+
+def _env_file(path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        values[key] = value.strip("'\"")
+    return values
+
+
+def _interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} (enough for our files)."""
+
+    def replace(match: re.Match) -> str:
+        name, op, arg = match.groups()
+        current = variables.get(name, "")
+        if op in (":-", "-") and not current:
+            return arg
+        assert not (op in (":?", "?") and not current), f"{name} is required: {arg}"
+        return current
+
+    return _VAR.sub(replace, str(value))
+
+
+def production_environment(service: str = "web") -> dict[str, str]:
+    """What a Django container of the production stack sees."""
+    documented = _env_file(ROOT / "deploy" / "env.example")
+    empty = sorted(key for key, value in documented.items() if not value)
+    assert set(empty) <= set(SECRETS), f"placeholders without a test value: {empty}"
+    variables = {**documented, **{k: v for k, v in SECRETS.items() if k in documented}}
+    variables["DATABASE_URL"] = variables["DATABASE_URL"].replace(
+        "CHANGE-ME", SECRETS["POSTGRES_PASSWORD"]
+    )
+    compose = load_yaml(ROOT / "deploy" / "docker-compose.prod.yml")
+    django_env = compose["services"][service]["environment"]
+    return {key: _interpolate(value, variables) for key, value in django_env.items()}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", "/")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_documented_production_variables_pass_check_deploy():
+    env = production_environment()
+    assert env["DEBUG"] == "false"
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_health_checks_over_plain_http_on_localhost_are_neither_refused_nor_redirected():
+    """The containers' HEALTHCHECK and CodeDeploy's validate.sh ask http://127.0.0.1:8000."""
+    probe = textwrap.dedent(
+        """
+        import json
+        from django.middleware.security import SecurityMiddleware
+        from django.test import RequestFactory
+        from django.http.request import validate_host
+        from django.conf import settings
+
+        middleware = SecurityMiddleware(lambda request: None)
+        health = RequestFactory().get("/api/v1/health/", HTTP_HOST="127.0.0.1:8000")
+        page = RequestFactory().get("/events/", HTTP_HOST="127.0.0.1:8000")
+        print(json.dumps({
+            "localhost": validate_host("localhost", settings.ALLOWED_HOSTS),
+            "127.0.0.1": validate_host("127.0.0.1", settings.ALLOWED_HOSTS),
+            "health_redirect": middleware.process_request(health) is not None,
+            "page_redirect": middleware.process_request(page) is not None,
+        }))
+        """
+    )
+    env = production_environment()
+    result = _manage("shell", "-c", probe, env=env)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer == {
+        "localhost": True,
+        "127.0.0.1": True,
+        "health_redirect": False,
+        "page_redirect": True,
+    }
+
+
+def test_the_master_is_reachable_over_plain_http_by_its_service_name():
+    """The web and the jobs worker call http://master:8001/jobs inside the stack."""
+    probe = textwrap.dedent(
+        """
+        import json
+        from django.conf import settings
+        from django.http.request import validate_host
+        from django.middleware.security import SecurityMiddleware
+        from django.test import RequestFactory
+
+        jobs = RequestFactory().post("/jobs", HTTP_HOST="master:8001")
+        redirect = SecurityMiddleware(lambda request: None).process_request(jobs)
+        print(json.dumps([validate_host("master", settings.ALLOWED_HOSTS), redirect is None]))
+        """
+    )
+    result = _manage("shell", "-c", probe, env=production_environment("master"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True]
+
+
+def test_the_local_compose_stack_settings_load():
+    variables = {"SECRET_KEY": SECRETS["SECRET_KEY"]}
+    django_env = load_yaml(ROOT / "docker-compose.yml")["x-django-env"]
+    env = {key: _interpolate(value, variables) for key, value in django_env.items()}
+    result = _manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
