@@ -75,7 +75,7 @@ class Stack:
             self.env.pop(name, None)
 
     def __enter__(self):
-        self.log = open(self.var / "stack.log", "w")  # noqa: SIM115 - closed in __exit__
+        self.log = open(self.var / "stack.log", "w")  # closed in __exit__
         self.process = subprocess.Popen(
             ["scripts/run.sh"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -146,14 +146,14 @@ print(json.dumps(rows))
     for row in json.loads(out.strip().splitlines()[-1]):
         if None in row:
             continue
-        for (name, values), a, b in zip(hops.items(), row, row[1:], strict=False):
+        for values, a, b in zip(hops.values(), row, row[1:], strict=False):
             values.append(b - a)
     return hops
 
 
 def hashing_bound() -> tuple[float, float]:
     """(aggregate candidates/s of the live workers, purchases/s they can hash at most)."""
-    status, body = call("GET", "/heartbeat", base=f"http://127.0.0.1:{PORTS['MASTER_PORT']}")
+    _, body = call("GET", "/heartbeat", base=f"http://127.0.0.1:{PORTS['MASTER_PORT']}")
     rate = sum(float(w.get("rate") or 0) for w in body.get("workers_detail", []))
     challenges, max_secret = 5, 500_000  # the exchange's defaults
     candidates_per_purchase = challenges * (max_secret + 1) / 2  # a secret is uniform in range
@@ -175,9 +175,8 @@ def main() -> None:
             f"stack up; event {event['id']} with {event['available']} seats, price {event['price']}"
         )
         rate, bound = hashing_bound()
-        print(
-            f"workers' solver rate: {rate / 1e6:.1f} M candidates/s; hashing bound {bound:.2f} purchases/s"
-        )
+        print(f"workers' solver rate: {rate / 1e6:.1f} M candidates/s; ", end="")
+        print(f"hashing bound {bound:.2f} purchases/s")
 
         token = new_buyer(event["price"] * (args.n + 1))
         buy_and_wait(token, event["id"])  # warm-up: connections, caches
@@ -219,7 +218,8 @@ def main() -> None:
         print(f"\n{args.buyers} concurrent buyers × {args.per_buyer}: {len(done)}/{len(results)} "
               f"validated in {elapsed:.1f} s = {throughput:.2f} purchases/s "
               f"({throughput / bound:.0%} of the hashing bound {bound:.2f}/s); "
-              f"latency p50 {statistics.median(latencies):.2f} s, p95 {pct(latencies, 95):.2f} s")  # fmt: skip
+              f"latency p50 {statistics.median(latencies):.2f} s, "
+              f"p95 {pct(latencies, 95):.2f} s")  # fmt: skip
         hops = hop_breakdown(stack.var, [r[2] for r in done])
         print("per hop under load (median / p95, seconds):")
         for name, values in hops.items():

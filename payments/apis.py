@@ -46,7 +46,11 @@ class PurchaseSerializer(serializers.ModelSerializer):
         return None  # tickets arrive with the PDF delivery
 
     def get_history(self, purchase) -> list[dict]:
-        return [{"status": e.to_status, "at": e.created_at} for e in purchase.history.all()]
+        at = serializers.DateTimeField()  # the same format and time zone as the other dates
+        return [
+            {"status": e.to_status, "at": at.to_representation(e.created_at)}
+            for e in purchase.history.all()
+        ]
 
 
 class PurchaseCreateSerializer(serializers.Serializer):

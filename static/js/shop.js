@@ -74,7 +74,7 @@
           badge.textContent = labels[step.status] || step.status;
           const at = document.createElement("small");
           at.className = "muted";
-          at.textContent = ` ${new Date(step.at).toLocaleTimeString()}`;
+          at.textContent = ` ${new Date(step.at).toLocaleTimeString(document.documentElement.lang, { timeZone: "America/Santiago", hour12: false })}`;
           item.append(badge, at);
           history.append(item);
         }
