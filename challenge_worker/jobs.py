@@ -33,13 +33,31 @@ def stop_check(*, job_id, challenge_id: str) -> Callable[[], bool]:
 def challenge_solve(*, task_id: int) -> dict:
     """Solve one shard: claim it, scan it, record the result. Safe to run twice: a shard
     that is not queued any more (taken, solved, cancelled) is left alone."""
-    rq_job = get_current_job()
-    me = runtime.current(worker_name=getattr(rq_job, "worker_name", None))
+    rq_job, me = _context()
     task = services.challenge_task_claim(
         task_id=task_id, worker_name=me.name, rq_job_id=rq_job.id if rq_job else ""
     )
     if task is None:
         return {"task_id": task_id, "claimed": False}
+    return _solve_claimed(task, me)
+
+
+def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
+    """Solve several cheap shards in one job (see `services.batch_plan`): all claimed at
+    once, then scanned one after the other; same guarantees as `challenge_solve`."""
+    rq_job, me = _context()
+    tasks = services.challenge_tasks_claim(
+        task_ids=task_ids, worker_name=me.name, rq_job_id=rq_job.id if rq_job else ""
+    )
+    return [_solve_claimed(task, me) for task in tasks]
+
+
+def _context():
+    rq_job = get_current_job()
+    return rq_job, runtime.current(worker_name=getattr(rq_job, "worker_name", None))
+
+
+def _solve_claimed(task, me) -> dict:
     me.set_current_task(task.pk)
     try:
         result = solve(

@@ -60,6 +60,7 @@ from ticketseller.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 SOLVE_JOB = "challenge_worker.jobs.challenge_solve"
+SOLVE_BATCH_JOB = "challenge_worker.jobs.challenge_solve_batch"
 
 DEFAULT_MAX_SECRET = 500_000
 MAX_MAX_SECRET = 10**12
@@ -136,9 +137,7 @@ def shard_plan(
     Example: at 3 M/s a shard needs >= 300 000 candidates, so the exchange's default
     ``MAX_SECRET`` of 500 000 stays one shard; ``[1, 10**9]`` on 8 workers becomes 8 shards.
     """
-    if rate_per_s is None:
-        rates = [w.rate for w in workers if w.rate > 0]
-        rate_per_s = max(rates) if rates else DEFAULT_RATE
+    rate_per_s = _fleet_rate(workers, rate_per_s)
     if max_shards is None:
         parallel = max(len(workers), MIN_PARALLELISM)
         max_shards = min(MAX_SHARDS_PER_CHALLENGE, max(1, math.ceil(parallel / challenge_count)))
@@ -146,6 +145,37 @@ def shard_plan(
         1, max_secret, rate_per_s=rate_per_s, min_shard_seconds=MIN_SHARD_SECONDS,
         max_shards=max_shards,
     )  # fmt: skip
+
+
+def _fleet_rate(workers: list[WorkerInfo], rate_per_s: float | None) -> float:
+    if rate_per_s is not None:
+        return rate_per_s
+    rates = [w.rate for w in workers if w.rate > 0]
+    return max(rates) if rates else DEFAULT_RATE
+
+
+def batch_plan(sizes: list[int], *, rate_per_s: float) -> list[list[int]]:
+    """Group shards (given by their sizes, in order) into RQ jobs; returns index lists.
+
+    The rule of `shard_plan` seen from the other side: a job is worth queueing only when it
+    holds about ten times the per-job overhead of hashing (`MIN_SHARD_SECONDS`). At SIMD
+    speed one challenge of the exchange's default range takes ~10 ms, less than the ~20-30
+    ms an RQ job costs in bookkeeping, so a purchase's challenges go to one worker as one
+    job; at pure-Python speed (~170 ms each) each challenge keeps its own job and they run
+    in parallel.
+    """
+    batches: list[list[int]] = []
+    current: list[int] = []
+    work = 0.0
+    for index, size in enumerate(sizes):
+        current.append(index)
+        work += size / rate_per_s
+        if work >= MIN_SHARD_SECONDS:
+            batches.append(current)
+            current, work = [], 0.0
+    if current:
+        batches.append(current)
+    return batches
 
 
 def master_job_create(
@@ -179,9 +209,10 @@ def master_job_create(
 
     # Network (Redis) before the transaction, never inside it.
     workers = workers_alive() if rate_per_s is None or max_shards is None else []
+    rate = _fleet_rate(workers, rate_per_s)
     shards = shard_plan(
         max_secret=max_secret, challenge_count=len(clean), workers=workers,
-        rate_per_s=rate_per_s, max_shards=max_shards,
+        rate_per_s=rate, max_shards=max_shards,
     )  # fmt: skip
     now = timezone.now()
     try:
@@ -204,10 +235,15 @@ def master_job_create(
                 for c in clean
                 for start, end in shards
             )
-            for task in tasks:
-                task.rq_job_id = task_rq_job_id(task.pk, task.attempts)
+            refs = []
+            for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
+                members = [tasks[i] for i in batch]
+                # Every shard of a batch names the batch's RQ job: the recoverer checks it.
+                rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
+                for task in members:
+                    task.rq_job_id = rq_job_id
+                refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
             ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
-            refs = [(t.pk, t.rq_job_id, t.size) for t in tasks]
             transaction.on_commit(partial(_enqueue_tasks, refs))
     except IntegrityError:
         # Two requests with the same token raced; the other one's job stands.
@@ -216,8 +252,8 @@ def master_job_create(
             raise
         return _same_job(existing, clean, max_secret), False
     log.info(
-        "master: job %s (%s) with %d challenge(s) x %d shard(s) queued",
-        job.pk, reference, len(clean), len(shards),
+        "master: job %s (%s) with %d challenge(s) x %d shard(s) queued as %d RQ job(s)",
+        job.pk, reference, len(clean), len(shards), len(refs),
     )  # fmt: skip
     return job, True
 
@@ -235,19 +271,20 @@ def _shard_timeout(size: int) -> int:
     return max(600, math.ceil(3 * size / TIMEOUT_RATE))
 
 
-def _enqueue_tasks(refs: list[tuple[int, str, int]]) -> None:
-    """Put shards on queue "challenges" (after commit). A failure here only delays them:
-    the recoverer re-queues shards whose RQ job does not exist."""
+def _enqueue_tasks(refs: list[tuple[list[int], str, int]]) -> None:
+    """Put shards on queue "challenges" (after commit), one RQ job per batch of
+    `batch_plan`. A failure here only delays them: the recoverer re-queues shards whose RQ
+    job does not exist."""
     queue = get_queue()
     datas = [
         Queue.prepare_data(
-            SOLVE_JOB,
-            kwargs={"task_id": task_id},
+            SOLVE_JOB if len(task_ids) == 1 else SOLVE_BATCH_JOB,
+            kwargs={"task_id": task_ids[0]} if len(task_ids) == 1 else {"task_ids": task_ids},
             job_id=rq_job_id,
             timeout=_shard_timeout(size),
-            description=f"challenge task {task_id}",
+            description=f"challenge tasks {', '.join(map(str, task_ids))}",
         )
-        for task_id, rq_job_id, size in refs
+        for task_ids, rq_job_id, size in refs
     ]
     try:
         queue.enqueue_many(datas)
@@ -263,6 +300,22 @@ def _lock_job_of_task(task_id: int) -> MasterJob | None:
     if job_id is None:
         return None
     return MasterJob.objects.select_for_update().get(pk=job_id)
+
+
+def challenge_tasks_claim(
+    *, task_ids: list[int], worker_name: str, rq_job_id: str = ""
+) -> list[ChallengeTask]:
+    """Take several queued shards of one job at once (a batch job): one transaction, and
+    all of them `running` on this worker, so a worker that dies mid-batch loses none of
+    them to the recoverer's eyes. Returns the shards actually taken, in the given order."""
+    with transaction.atomic():
+        claimed = [
+            task
+            for task_id in task_ids
+            if (task := challenge_task_claim(task_id=task_id, worker_name=worker_name,
+                                             rq_job_id=rq_job_id)) is not None
+        ]  # fmt: skip
+    return claimed
 
 
 def challenge_task_claim(
@@ -566,7 +619,7 @@ def _task_requeue(task: dict) -> bool:
         )
         if moved:
             size = ChallengeTask.objects.get(pk=task["id"]).size
-            transaction.on_commit(partial(_enqueue_tasks, [(task["id"], rq_job_id, size)]))
+            transaction.on_commit(partial(_enqueue_tasks, [([task["id"]], rq_job_id, size)]))
     return bool(moved)
 
 

@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from challenge_worker.models import ChallengeTask, MasterJob
+from challenge_worker.services import master_job_create
 from challenge_worker.tests.conftest import make_challenges
 
 pytestmark = [pytest.mark.urls("challenge_worker.urls")]
@@ -30,7 +31,7 @@ def _body(token, secrets, **extra):
 
 
 @transactional
-def test_post_jobs_records_the_job_and_queues_one_rq_job_per_challenge(client, token):
+def test_post_jobs_records_the_job_and_queues_cheap_challenges_as_one_rq_job(client, token):
     response = client.post(
         "/jobs", _body(token, {1: 5, 2: 77}, max_secret=1000, reference="p-1"), format="json"
     )
@@ -41,10 +42,22 @@ def test_post_jobs_records_the_job_and_queues_one_rq_job_per_challenge(client, t
     assert (job.deposit_token, job.reference, job.max_secret) == (token, "p-1", 1000)
     tasks = list(job.tasks.order_by("challenge_id"))
     assert [(t.challenge_id, t.start, t.end) for t in tasks] == [("1", 1, 1000), ("2", 1, 1000)]
+    # 1000 candidates each: far less work than a job costs, so both go in one batch job.
+    [queued] = django_rq.get_queue("challenges").get_jobs()
+    assert {t.rq_job_id for t in tasks} == {queued.id}
+    assert queued.func_name == "challenge_worker.jobs.challenge_solve_batch"
+    assert queued.kwargs == {"task_ids": [t.pk for t in sorted(tasks, key=lambda t: t.pk)]}
+
+
+@transactional
+def test_expensive_challenges_get_one_rq_job_each_to_run_in_parallel(token):
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5, 2: 77}),
+        max_secret=500_000, rate_per_s=3_000_000, max_shards=1,
+    )  # fmt: skip
     queued = django_rq.get_queue("challenges").get_jobs()
-    assert sorted(j.id for j in queued) == sorted(t.rq_job_id for t in tasks)
     assert {j.func_name for j in queued} == {"challenge_worker.jobs.challenge_solve"}
-    assert sorted(j.kwargs["task_id"] for j in queued) == sorted(t.pk for t in tasks)
+    assert sorted(j.kwargs["task_id"] for j in queued) == sorted(t.pk for t in job.tasks.all())
 
 
 @transactional

@@ -193,3 +193,15 @@ def test_default_max_secret_stays_one_shard_and_wide_ranges_are_split():
     assert plan(4_000_000, workers=fast) == [(1, 4_000_000)]  # 80 ms at 50 M/s
     shards = plan(10**9)  # no worker alive: python rate, two shards
     assert shards[0][0] == 1 and shards[-1][1] == 10**9 and len(shards) == 2
+
+
+def test_batch_plan_groups_cheap_shards_and_leaves_expensive_ones_alone():
+    from challenge_worker.services import batch_plan
+
+    # SIMD speed: five default challenges (~10 ms each) make one job.
+    assert batch_plan([500_000] * 5, rate_per_s=50_000_000) == [[0, 1, 2, 3, 4]]
+    # Pure-Python speed: each challenge (~170 ms) is worth its own job.
+    assert batch_plan([500_000] * 5, rate_per_s=3_000_000) == [[0], [1], [2], [3], [4]]
+    # In between: groups of about 0.1 s of hashing, in order, covering every shard once.
+    groups = batch_plan([500_000] * 5, rate_per_s=10_000_000)
+    assert [i for g in groups for i in g] == [0, 1, 2, 3, 4] and groups[0] == [0, 1]
