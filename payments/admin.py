@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from payments.delivery.admin import NotificationInline, TicketFileInline, retry_delivery
 from payments.models import Purchase, PurchaseEvent
 from payments.services import purchase_drive
 
@@ -29,8 +30,8 @@ class PurchaseAdmin(admin.ModelAdmin):
     search_fields = ["id", "user__username", "user__email", "event__name", "deposit_token"]
     list_select_related = ["user", "event"]
     date_hierarchy = "created_at"
-    inlines = [PurchaseEventInline]
-    actions = ["retry"]
+    inlines = [PurchaseEventInline, TicketFileInline, NotificationInline]
+    actions = ["retry", retry_delivery]
     readonly_fields = [
         "id", "user", "event", "quantity", "unit_price", "amount", "status", "deposit_token",
         "master_job_id", "challenges_total", "challenges_solved", "max_secret", "deadline",

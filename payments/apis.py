@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import exchange_client, master_client
+from payments.delivery.selectors import ticket_url_for
 from payments.models import Purchase, PurchaseStatus
 from payments.selectors import (
     purchase_challenges_progress,
@@ -43,7 +44,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
         return purchase_challenges_progress(purchase=purchase)
 
     def get_ticket_url(self, purchase) -> str | None:
-        return None  # tickets arrive with the PDF delivery
+        return ticket_url_for(purchase, request=self.context.get("request"))
 
     def get_history(self, purchase) -> list[dict]:
         at = serializers.DateTimeField()  # the same format and time zone as the other dates
@@ -117,7 +118,8 @@ class PurchaseListCreateApi(generics.ListAPIView):
             idempotency_key=key,
             language=request.LANGUAGE_CODE,
         )
-        return Response(PurchaseSerializer(purchase).data, status=status.HTTP_201_CREATED)
+        body = PurchaseSerializer(purchase, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -128,7 +130,7 @@ class PurchaseDetailApi(APIView):
         purchase = purchase_get_for_user(user=request.user, purchase_id=pk)
         if purchase is None:
             raise NotFound()
-        return Response(PurchaseSerializer(purchase).data)
+        return Response(PurchaseSerializer(purchase, context={"request": request}).data)
 
 
 class WorkersStatusSerializer(serializers.Serializer):

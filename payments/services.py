@@ -20,6 +20,7 @@ from rq import Retry
 from events.models import Event
 from events.services import event_seats_release, event_seats_take
 from payments import exchange_client, master_client
+from payments.delivery.services import purchase_outcome_changed
 from payments.errors import EventNotFound, TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
 from ticketseller.db import user_lock_timeout
@@ -126,6 +127,8 @@ def purchase_transition(
         )
         if to in (S.REJECTED, S.EXPIRED):
             _give_back(purchase)
+        if to in FINAL_STATES:
+            purchase_outcome_changed(purchase)  # ticket and email, queued after the commit
     return purchase, True
 
 

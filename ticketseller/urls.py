@@ -15,6 +15,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("wallet/", include("wallet.urls")),
     path("purchases/", include("payments.urls")),
+    path("", include("payments.delivery.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/rq/", include("django_rq.urls")),

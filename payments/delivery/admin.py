@@ -33,6 +33,34 @@ def retry_delivery(modeladmin, request, queryset):
     )
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TicketFileInline(_ReadOnlyInline):
+    """For `PurchaseAdmin.inlines`: the purchase's PDF and how rendering went."""
+
+    model = TicketFile
+    fields = ["backend", "rendered_at", "size", "attempts", "last_error"]
+    readonly_fields = fields
+
+
+class NotificationInline(_ReadOnlyInline):
+    """For `PurchaseAdmin.inlines`: the purchase's emails."""
+
+    model = Notification
+    fields = ["outcome", "recipient", "sent_at", "attempts", "last_error"]
+    readonly_fields = fields
+
+
 class _ReadOnlyAdmin(admin.ModelAdmin):
     """Delivery records change only through their services (the jobs)."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -35,6 +36,8 @@ from lambda_pdf.storage import (
 from lambda_pdf.ticket import render_ticket_pdf
 from payments.delivery.errors import TicketRenderFailed
 from payments.delivery.models import TicketBackendName
+
+log = logging.getLogger(__name__)
 
 # The Lambda renders a ticket in well under a second; 60 s covers a cold start. No botocore
 # retries: a retried invoke could store a second object, so RQ's retry (after the
@@ -80,7 +83,11 @@ class LocalBackend:
         default_storage.delete(stored.key)
 
     def download(self, *, key: str, bucket: str, filename: str) -> TicketDownload:
-        return TicketDownload(filename=filename, file=default_storage.open(key, "rb"))
+        try:
+            return TicketDownload(filename=filename, file=default_storage.open(key, "rb"))
+        except FileNotFoundError as exc:  # the media folder lost it: say so, never a 500
+            log.error("stored ticket %s is missing from the media storage", key)
+            raise TicketRenderFailed() from exc
 
 
 @functools.lru_cache(maxsize=4)

@@ -70,6 +70,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def stack(request, live_server, settings, redis_flushed, tmp_path, exchange):
     settings.SOLVER_BACKEND = "python"
+    settings.MEDIA_ROOT = tmp_path / "media"  # the web serves what the jobs worker stored
     master = MasterServer()
     settings.MASTER_URL = master.url
     exchange.exchange.switches_update(
@@ -84,6 +85,7 @@ def stack(request, live_server, settings, redis_flushed, tmp_path, exchange):
         "MASTER_URL": master.url,
         "SOLVER_BACKEND": "python",
         "VAR_DIR": str(tmp_path),
+        "MEDIA_ROOT": str(tmp_path / "media"),
         "WORKER_ALIVE_TTL": "2",
         "CLOCK_RECONCILE_SECONDS": "0.5",
         "PURCHASE_STALE_SECONDS": "3",

@@ -50,3 +50,28 @@ def test_buy_and_watch_the_status_change_without_reloading(stack, page: Page, ma
     stack.processes.stop("w1")
     stack.processes.stop("w2")
     expect(indicator).to_have_class(re.compile(r"\bdown\b"), timeout=15_000)
+
+
+def test_buy_then_download_the_ticket_pdf(stack, page: Page, make_user):
+    stack.processes.jobs_worker()
+    stack.processes.challenge_worker("w1")
+    stack.wait_workers(1)
+    user = make_user("tomas", password="una-clave-larga-99", first_name="Tomás")
+    wallet_deposit(wallet_id=user.wallet.pk, amount=500_000)
+    event = Event.objects.order_by("-available").first()
+
+    page.goto(f"{stack.web_url}/accounts/login/?next=/events/{event.pk}/")
+    page.fill("#id_username", "tomas")
+    page.fill("#id_password", "una-clave-larga-99")
+    page.locator("[data-testid=login-form] button[type=submit]").click()
+    page.get_by_test_id("buy-submit").click()
+
+    link = page.get_by_test_id("ticket-link")
+    expect(link).to_be_visible(timeout=30_000)  # appears once validated and rendered
+    response = page.request.get(link.get_attribute("href"))  # with the browser's session
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+
+    page.goto(f"{stack.web_url}/purchases/")
+    expect(page.get_by_test_id("ticket-link").first).to_be_visible()

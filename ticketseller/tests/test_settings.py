@@ -18,6 +18,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://shop:pw@db.internal:5432/shop",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EXCHANGE_WEBHOOK_SECRET": "a-long-shared-secret-from-the-exchange",
+    "TICKET_CODE_SECRET": "another-long-secret-that-signs-the-ticket-codes",
 }
 
 

@@ -41,7 +41,7 @@ def delivery_setup(settings, tmp_path):
     a private media folder and email folder per test."""
     _compile_delivery_catalogues()
     settings.ROOT_URLCONF = "payments.tests.delivery.urls"
-    if str(DELIVERY_LOCALE) not in map(str, settings.LOCALE_PATHS):
+    if DELIVERY_LOCALE.is_dir() and str(DELIVERY_LOCALE) not in map(str, settings.LOCALE_PATHS):
         settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, DELIVERY_LOCALE]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = tmp_path / "emails"
@@ -49,6 +49,7 @@ def delivery_setup(settings, tmp_path):
     settings.SELLER_NAME = "Productora Andes"
     settings.SITE_URL = "https://tickets.example.cl"
     settings.TICKET_CODE_SECRET = "test-ticket-code-secret"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users
 
 
 @pytest.fixture

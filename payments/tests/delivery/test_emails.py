@@ -30,7 +30,7 @@ class Inbox:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
         self.refuse = False
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "451 Requested action aborted: try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -118,7 +118,7 @@ def test_a_validation_delivered_five_times_sends_one_email_in_spanish(
     )
     link = f"https://tickets.example.cl/purchases/{purchase.pk}/ticket/"
     for body in (_text(message), _html(message)):
-        assert "Hola, María José Peña" in body
+        assert "Hola María José Peña" in body.replace(",", "")  # "Hola X:" or "Hola, X:"
         assert "Tu pago fue validado" in body
         assert purchase.short_number in body
         assert "Los Bunkers en el Caupolicán" in body
