@@ -21,10 +21,10 @@ messages: ## Extract translatable strings into locale/*/django.po (needs GNU get
 	@.venv/bin/python manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=var
 
 openapi: ## Regenerate docs/openapi.yaml from the code
-	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py spectacular --file docs/openapi.yaml --validate
+	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py spectacular --lang en --file docs/openapi.yaml --validate
 
 check-openapi: ## Fail when docs/openapi.yaml is out of date
-	@source scripts/lib.sh && ensure_venv && tmp=$$(mktemp) && .venv/bin/python manage.py spectacular --file $$tmp --validate && diff -u docs/openapi.yaml $$tmp && rm -f $$tmp
+	@source scripts/lib.sh && ensure_venv && tmp=$$(mktemp) && .venv/bin/python manage.py spectacular --lang en --file $$tmp --validate && diff -u docs/openapi.yaml $$tmp && rm -f $$tmp
 
 bench: ## Benchmarks: solver, PDF rendering, purchases through the whole stack
 	@source scripts/lib.sh && ensure_venv && .venv/bin/python bench/solver.py && .venv/bin/python bench/ticket_pdf.py && .venv/bin/python bench/purchase.py

@@ -122,6 +122,16 @@ def buy_and_wait(token: str, event_id: int, poll: float = 0.01) -> tuple[float, 
         time.sleep(poll)
 
 
+def query_stack(var: Path, code: str) -> list:
+    """Run `code` with Django on the stack's database; it prints one JSON line."""
+    env = {**os.environ, "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def hop_breakdown(var: Path, purchase_ids: list[str]) -> dict[str, list[float]]:
     """Read the purchases' own timestamps from the stack's database."""
     code = f"""
@@ -134,16 +144,12 @@ for p in Purchase.objects.filter(pk__in={purchase_ids!r}):
         p.challenges_queued_at, p.solved_at, p.submitted_at, p.finished_at)])
 print(json.dumps(rows))
 """
-    env = {**os.environ, "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
+    rows = query_stack(var, code)
     hops = {
         "accepted → payment requested": [], "payment requested → challenges queued": [],
         "challenges queued → solved": [], "solved → submitted": [], "submitted → validated": [],
     }  # fmt: skip
-    for row in json.loads(out.strip().splitlines()[-1]):
+    for row in rows:
         if None in row:
             continue
         for values, a, b in zip(hops.values(), row, row[1:], strict=False):
@@ -165,13 +171,9 @@ for t in ChallengeTask.objects.filter(job__reference__in={purchase_ids!r}, statu
                      (t.finished_at - t.started_at).total_seconds() - t.seconds])
 print(json.dumps(rows))
 """
-    env = {**os.environ, "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}
-    env.pop("DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
+    rows = query_stack(var, code)
     parts = {"waiting in the challenges queue": [], "hashing": [], "job bookkeeping": []}
-    for row in json.loads(out.strip().splitlines()[-1]):
+    for row in rows:
         for values, value in zip(parts.values(), row, strict=True):
             values.append(value)
     return parts

@@ -11,19 +11,9 @@ from redis.exceptions import RedisError
 
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.selectors import challenges_queue_depth, workers_alive
+from ticketseller.admin_mixins import ReadOnlyAdminMixin as ReadOnlyMixin
 
 log = logging.getLogger(__name__)
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChallengeTaskInline(ReadOnlyMixin, admin.TabularInline):

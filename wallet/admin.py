@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from ticketseller.admin_mixins import ReadOnlyAdminMixin as ReadOnlyMixin
 from wallet.models import LedgerEntry, Wallet
-
-
-class ReadOnlyMixin:
-    """Money moves only through the wallet services, never by editing rows."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LedgerEntryInline(ReadOnlyMixin, admin.TabularInline):

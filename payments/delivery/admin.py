@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from payments.delivery.models import CheckIn, Notification, TicketFile
 from payments.delivery.services import delivery_enqueue
+from ticketseller.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.action(description=_("Retry delivery (render the ticket, send the email)"))
@@ -61,17 +62,8 @@ class NotificationInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Delivery records change only through their services (the jobs)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TicketFile)

@@ -1,12 +1,8 @@
 """Fixtures for ticket delivery: purchases in any state, a real RQ worker, media and email
-folders per test, the delivery URLs and the delivery translations."""
-
-from pathlib import Path
+folders per test."""
 
 import django_rq
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from rq.worker import SimpleWorker
 
 from payments.models import PurchaseStatus
@@ -14,7 +10,6 @@ from payments.services import purchase_create, purchase_transition
 from wallet.services import wallet_deposit
 
 S = PurchaseStatus
-DELIVERY_LOCALE = Path(__file__).resolve().parents[2] / "delivery" / "locale"
 PATHS = {
     S.VALIDATED: [S.SOLVING, S.SUBMITTED, S.VALIDATED],
     S.SUBMITTED: [S.SOLVING, S.SUBMITTED],
@@ -24,25 +19,9 @@ PATHS = {
 }
 
 
-def _compile_delivery_catalogues() -> None:
-    for po_path in DELIVERY_LOCALE.glob("*/LC_MESSAGES/django.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file)
-        with mo_path.open("wb") as mo_file:
-            write_mo(mo_file, catalog)
-
-
 @pytest.fixture(autouse=True)
 def delivery_setup(settings, tmp_path):
-    """Delivery's URLs and translations (harmless once the project includes them), and
-    a private media folder and email folder per test."""
-    _compile_delivery_catalogues()
-    settings.ROOT_URLCONF = "payments.tests.delivery.urls"
-    if DELIVERY_LOCALE.is_dir() and str(DELIVERY_LOCALE) not in map(str, settings.LOCALE_PATHS):
-        settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, DELIVERY_LOCALE]
+    """A private media folder and email folder per test, and known delivery settings."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = tmp_path / "emails"
     settings.TICKET_BACKEND = "local"
