@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from rq import Retry
 
 from events.models import Event
@@ -35,7 +36,13 @@ JOB_RETRY = Retry(max=5, interval=[1, 2, 5, 10, 20])
 
 
 def _enqueue(job: str, **kwargs) -> None:
-    django_rq.get_queue("default").enqueue(job, retry=JOB_RETRY, **kwargs)
+    """Queue a step of the flow. If Redis is down the purchase is already safe in the
+    database: the clock's reconciler pushes purchases that stop moving, so log and go on
+    rather than turn a committed purchase into an error page."""
+    try:
+        django_rq.get_queue("default").enqueue(job, retry=JOB_RETRY, **kwargs)
+    except RedisError:
+        log.exception("could not queue %s %s; the reconciler will retry", job, kwargs)
 
 
 # --- Creation -------------------------------------------------------------------------------

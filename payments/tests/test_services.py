@@ -137,3 +137,16 @@ def test_a_validated_purchase_keeps_the_money_and_never_changes_again(reserved, 
 def test_expiry_refunds_from_any_open_state(reserved, buyer):
     purchase_transition(purchase_id=reserved.pk, to=S.EXPIRED, reason="deadline")
     assert _state(buyer, reserved.event) == (100_000, 5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purchase_survives_redis_being_down_when_its_payment_is_queued(
+    buyer, make_event, settings
+):
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "default": {"URL": "redis://127.0.0.1:9/0"}}
+
+    purchase = purchase_create(user=buyer, event_id=make_event().pk, quantity=1)
+
+    # Committed, money and seats taken; the reconciler pushes it once Redis is back.
+    assert Purchase.objects.get(pk=purchase.pk).status == S.RESERVED
+    assert _state(buyer, purchase.event)[0] == 100_000 - purchase.amount
