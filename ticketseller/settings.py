@@ -126,6 +126,9 @@ RQ_SHOW_ADMIN_LINK = True  # the queues dashboard, linked from the admin index
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
     "challenges": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    # PDF tickets and emails: their own queue, so they never hold up a payment's next step
+    # (the jobs worker serves "default" first).
+    "delivery": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def _error_text(exc: BaseException) -> str:
 
 def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> None:
     """Queue the delivery job (with retries). Safe to call any number of times."""
-    django_rq.get_queue("default").enqueue(
+    django_rq.get_queue("delivery").enqueue(
         DELIVER_JOB, purchase_id=str(purchase_id), retry=DELIVERY_RETRY
     )
 

@@ -78,7 +78,8 @@ class Processes:
 
     def jobs_worker(self, name: str = "jobs") -> subprocess.Popen:
         return self.start(
-            name, "rqworker", "default", "--worker-class", "rq.SimpleWorker", "--with-scheduler"
+            name, "rqworker", "default", "delivery", "--worker-class", "rq.SimpleWorker",
+            "--with-scheduler",
         )
 
     def clock(self) -> subprocess.Popen:

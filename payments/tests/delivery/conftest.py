@@ -33,7 +33,7 @@ def delivery_setup(settings, tmp_path):
 
 @pytest.fixture
 def queue(redis_flushed):
-    return django_rq.get_queue("default")
+    return django_rq.get_queue("delivery")
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def run_worker(queue):
     """Drain the default queue with a real (non-forking) RQ worker."""
 
     def run() -> None:
-        worker = django_rq.get_worker("default", worker_class=SimpleWorker)
+        worker = django_rq.get_worker("delivery", worker_class=SimpleWorker)
         worker.work(burst=True, logging_level="WARNING")
 
     return run
@@ -78,7 +78,7 @@ def make_purchase(buyer, make_event):
         )
         for to in PATHS[status]:
             purchase, _ = purchase_transition(purchase_id=purchase.pk, to=to, reason="test")
-        django_rq.get_queue("default").empty()
+        django_rq.get_queue("delivery").empty()
         return purchase
 
     return make

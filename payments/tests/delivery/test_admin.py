@@ -67,7 +67,7 @@ def test_retry_delivery_queues_the_job_again(
         )
 
     assert response.status_code == 200
-    [job] = django_rq.get_queue("default").jobs
+    [job] = django_rq.get_queue("delivery").jobs
     assert job.func_name == "payments.delivery.jobs.purchase_deliver"
     assert job.kwargs == {"purchase_id": str(failed_delivery.pk)}
     assert job.retries_left == 5
