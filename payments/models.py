@@ -124,4 +124,6 @@ class PurchaseEvent(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-from payments.delivery.models import *  # noqa: E402, F403
+# The delivery package's models belong to this app (app_label "payments"); importing them
+# here is what registers them with Django.
+from payments.delivery.models import CheckIn, Notification, TicketFile  # noqa: E402, F401
