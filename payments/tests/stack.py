@@ -78,7 +78,12 @@ class Processes:
 
     def jobs_worker(self, name: str = "jobs") -> subprocess.Popen:
         return self.start(
-            name, "rqworker", "default", "delivery", "--worker-class", "rq.SimpleWorker",
+            name,
+            "rqworker",
+            "default",
+            "delivery",
+            "--worker-class",
+            "rq.SimpleWorker",
             "--with-scheduler",
         )
 
