@@ -16,7 +16,21 @@ class TicketBackendName(models.TextChoices):
     LAMBDA = "lambda", _("AWS Lambda + S3")
 
 
-class TicketFile(models.Model):
+class LeasedWork(models.Model):
+    """Work a job does once (render a PDF, send an email): the lease of whoever is doing it
+    right now, and how the attempts went."""
+
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TicketFile(LeasedWork):
     """The purchase's PDF: where it is stored, and how rendering went.
 
     One per purchase. `rendered_at` is set once, with the first key; a later render job sees
@@ -34,11 +48,6 @@ class TicketFile(models.Model):
     bucket = models.CharField(_("bucket"), max_length=255, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True, db_index=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "payments"
@@ -64,7 +73,7 @@ class NotificationOutcome(models.TextChoices):
     REFUNDED = "refunded", _("Money refunded")
 
 
-class Notification(models.Model):
+class Notification(LeasedWork):
     """The email for one outcome of one purchase. The unique (purchase, outcome) pair makes
     sending exactly-once: a sender claims the row (compare-and-set on `claimed_until`), sends,
     then sets `sent_at`. See `services.notification_send` for the one crash window."""
@@ -75,11 +84,6 @@ class Notification(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=NotificationOutcome.choices)
     recipient = models.EmailField(_("recipient"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "payments"

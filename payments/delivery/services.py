@@ -64,6 +64,25 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+def _lease_claim(model, *, pk, done_field: str, lease: dt.timedelta, **changes) -> bool:
+    """Compare-and-set: take the row for `lease` unless its work is done (`done_field` set)
+    or another worker holds an unexpired lease. True if this call took it."""
+    now = timezone.now()
+    taken = (
+        model.objects.filter(pk=pk, **{done_field: None})
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + lease, attempts=F("attempts") + 1, updated_at=now, **changes)
+    )
+    return bool(taken)
+
+
+def _lease_release_failed(model, *, pk, exc: BaseException) -> None:
+    """Give the lease back and keep the error for staff (admin) and the next attempt."""
+    model.objects.filter(pk=pk).update(
+        last_error=_error_text(exc), claimed_until=None, updated_at=timezone.now()
+    )
+
+
 # --- Enqueueing -----------------------------------------------------------------------------
 
 
@@ -119,17 +138,10 @@ def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
     if ticket.is_ready:
         return ticket
     backend = get_backend()
-    now = timezone.now()
-    claimed = (
-        TicketFile.objects.filter(pk=ticket.pk, rendered_at=None)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(
-            claimed_until=now + RENDER_LEASE,
-            attempts=F("attempts") + 1,
-            backend=backend.name,
-            updated_at=now,
-        )
-    )
+    claimed = _lease_claim(
+        TicketFile, pk=ticket.pk, done_field="rendered_at", lease=RENDER_LEASE,
+        backend=backend.name,
+    )  # fmt: skip
     if not claimed:
         ticket.refresh_from_db()
         if ticket.is_ready:
@@ -138,9 +150,7 @@ def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
     try:
         stored = backend.store(payload=ticket_data_for(purchase))
     except Exception as exc:
-        TicketFile.objects.filter(pk=ticket.pk).update(
-            last_error=_error_text(exc), claimed_until=None, updated_at=timezone.now()
-        )
+        _lease_release_failed(TicketFile, pk=ticket.pk, exc=exc)
         log.warning("rendering the ticket of purchase %s failed: %s", purchase.pk, exc)
         if isinstance(exc, DeliveryFailed):
             raise
@@ -180,25 +190,15 @@ def notification_send(*, purchase_id: uuid.UUID | str, outcome: str) -> bool:
             last_error="the buyer has no email address", updated_at=timezone.now()
         )
         return False
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=note.pk, sent_at=None)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(
-            claimed_until=now + SEND_LEASE,
-            attempts=F("attempts") + 1,
-            recipient=recipient,
-            updated_at=now,
-        )
+    claimed = _lease_claim(
+        Notification, pk=note.pk, done_field="sent_at", lease=SEND_LEASE, recipient=recipient
     )
     if not claimed:  # another worker is sending it right now
         return False
     try:
         email_build(purchase=purchase, outcome=outcome).send()
     except Exception as exc:
-        Notification.objects.filter(pk=note.pk).update(
-            last_error=_error_text(exc), claimed_until=None, updated_at=timezone.now()
-        )
+        _lease_release_failed(Notification, pk=note.pk, exc=exc)
         log.warning("email %s for purchase %s failed: %s", outcome, purchase.pk, exc)
         raise DeliveryFailed(f"email {outcome}: {exc}") from exc
     # ← the crash window of the module docstring
