@@ -78,7 +78,25 @@ class PeriodicThread:
                 logger.exception("%s failed", self._thread.name)
 
 
-class ExchangeHandle:
+class _StopsOnExit:
+    """`with start_...() as handle:` stops the exchange when the block ends."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> object:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ExchangeHandle(_StopsOnExit):
     """A running in-process exchange. ``url`` is the base URL including ``/v1``."""
 
     def __init__(self, settings: Settings, *, poll_interval: float = 0.25) -> None:
@@ -145,17 +163,6 @@ class ExchangeHandle:
         self.dispatcher.stop()
         self.store.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def start_exchange(
     port: int = 0,
@@ -175,7 +182,7 @@ def start_exchange(
     return ExchangeHandle(settings, poll_interval=0.01).start()
 
 
-class ExchangeProcess:
+class ExchangeProcess(_StopsOnExit):
     """A ``python -m exchange`` child process; ``url`` is the base URL including ``/v1``."""
 
     def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
@@ -196,17 +203,6 @@ class ExchangeProcess:
         if self.process.stdout is not None:
             self.process.stdout.close()
         return self.process.returncode
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_exchange_process(
