@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` (the whole system, locally) and `make test`.
-.PHONY: run test lint fmt migrate messages check-openapi openapi bench clean help
+.PHONY: run test checks lint fmt migrate messages check-openapi openapi bench clean help
 SHELL := /bin/bash
 
 run: ## Run the whole system locally (Ctrl-C stops everything)
@@ -7,6 +7,9 @@ run: ## Run the whole system locally (Ctrl-C stops everything)
 
 test: ## Run the whole test suite against a throwaway PostgreSQL and Redis
 	@scripts/test.sh
+
+checks: ## Every static check CI runs (ruff, shellcheck, SAM, Docker/workflow/compose lint, OpenAPI, kernel, migrations)
+	@scripts/checks.sh
 
 lint: ## ruff lint + format check
 	@source scripts/lib.sh && ensure_venv && .venv/bin/ruff check . && .venv/bin/ruff format --check .

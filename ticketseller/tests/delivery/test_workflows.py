@@ -120,9 +120,20 @@ def test_ci_tests_run_against_postgres_and_redis_service_containers():
     builds = [s for s in images if s.get("uses", "").startswith("docker/build-push-action")]
     assert {s["with"]["file"] for s in builds} == {"Dockerfile.web", "Dockerfile.worker"}
     assert all(s["with"]["push"] is False for s in builds)
-    lint_runs = " ".join(step.get("run", "") for step in ci["jobs"]["lint"]["steps"])
-    for check in ("scripts/lint_delivery.sh", "scripts/lint_sam.sh", "ruff check"):
-        assert check in lint_runs
+
+
+def test_github_ci_and_ci_run_share_one_list_of_static_checks():
+    lint_runs = [step.get("run", "") for step in workflow("ci.yml")["jobs"]["lint"]["steps"]]
+    assert "make checks" in lint_runs
+    ci_run = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert "make checks" in ci_run and "make test" in ci_run
+    assert ci_run.index("make checks") < ci_run.index("make test")
+    checks = (ROOT / "scripts" / "checks.sh").read_text()
+    for check in (
+        "ruff check", "ruff format --check", "shellcheck", "scripts/lint_sam.sh",
+        "scripts/lint_delivery.sh", "check-openapi", "gen_kernel --check", "makemigrations --check",
+    ):  # fmt: skip
+        assert check in checks, check
 
 
 def test_every_action_is_pinned_to_a_major_version():
