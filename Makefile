@@ -20,8 +20,8 @@ fmt: ## Format and autofix
 migrate: ## Apply migrations to the local database
 	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py migrate
 
-messages: ## Extract translatable strings into locale/*/django.po (needs GNU gettext)
-	@.venv/bin/python manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=var
+messages: ## Extract translatable strings into locale/*/django.po (installs GNU gettext as root)
+	@source scripts/lib.sh && ensure_venv && { command -v xgettext >/dev/null || apt_install gettext || { log "makemessages needs GNU gettext (xgettext): install the gettext package"; exit 1; }; } && .venv/bin/python manage.py makemessages -l es -l en --ignore=.venv --ignore=.tools --ignore=var
 
 openapi: ## Regenerate docs/openapi.yaml from the code
 	@source scripts/lib.sh && ensure_venv && .venv/bin/python manage.py spectacular --lang en --file docs/openapi.yaml --validate
