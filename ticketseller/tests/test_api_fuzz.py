@@ -6,7 +6,8 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
@@ -42,7 +43,7 @@ def buyer_token(db, make_user, make_event, settings):
 
 
 @schema.parametrize()
-@settings(
+@hypothesis_settings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
