@@ -142,6 +142,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Failed log-ins (shop, admin, API token), counted in the cache: past a limit, refused for
+# LOGIN_LOCKOUT_SECONDS after the last failure (accounts/login_limits.py).
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Proxies in front of the web that append the client to X-Forwarded-For (the ALB: 1).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 LOGIN_REDIRECT_URL = "events:list"
 LOGOUT_REDIRECT_URL = "events:list"
 

@@ -5,12 +5,14 @@ from django.views.generic import RedirectView
 from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.forms import AdminLoginForm
 from events import views as event_views
 from ticketseller import views
 from ticketseller.admin_mixins import superuser_required
 
 admin.site.site_header = settings.SELLER_NAME
 admin.site.site_title = settings.SELLER_NAME
+admin.site.login_form = AdminLoginForm  # failed log-ins limited per account and per IP
 
 # The queues dashboard (it can empty queues and delete jobs): superusers only, stats included.
 _rq_urls = [

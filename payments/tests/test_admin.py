@@ -104,7 +104,7 @@ def test_expire_and_refund_is_refused_before_the_deadline_with_the_rule(staff, p
 
     assert Purchase.objects.get().status == PurchaseStatus.RESERVED
     text = _messages(response)
-    assert purchase.short_number in text and "deadline" in text
+    assert purchase.short_number in text and "cuyo plazo ya venció" in text
 
 
 def test_expire_and_refund_past_the_deadline_refunds_and_names_the_staff_member(
@@ -124,7 +124,7 @@ def test_expire_and_refund_past_the_deadline_refunds_and_names_the_staff_member(
     assert list(purchase.history.values_list("reason", flat=True).filter(to_status="expired")) == [
         "staff: boss"
     ]
-    assert "1 purchase expired and refunded" in _messages(response)
+    assert "1 compra expirada y reembolsada" in _messages(response)
 
 
 def test_expire_and_refund_leaves_a_final_purchase_alone(staff, purchase):
@@ -139,7 +139,7 @@ def test_expire_and_refund_leaves_a_final_purchase_alone(staff, purchase):
     response = _act(staff, "expire_and_refund", purchase)
 
     assert Purchase.objects.get().status == PurchaseStatus.VALIDATED
-    assert "Not refunded" in _messages(response)
+    assert "No reembolsadas" in _messages(response)
 
 
 def test_resend_ticket_queues_the_delivery_again(
