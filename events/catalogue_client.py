@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 
 from events.data import EventData
+from events.filters import DATE_MAX, DATE_MIN
 from ticketseller.http import DependencyDown, JsonClient, json_client
 
 MAX_PAGES = 1000  # a guard against an exchange that never reports its last page
@@ -65,6 +66,10 @@ def _aware_datetime(raw: dict, key: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(value)
     if parsed.utcoffset() is None:
         raise ValueError(f"{key} {value!r} has no UTC offset")
+    # Within the days the catalogue's filters accept; the calendar's ends would also
+    # overflow when the database driver converts them to UTC.
+    if not DATE_MIN <= parsed.astimezone(dt.UTC).date() <= DATE_MAX:
+        raise ValueError(f"{key} {value!r} is out of range [{DATE_MIN}, {DATE_MAX}]")
     return parsed
 
 

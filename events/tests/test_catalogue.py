@@ -44,6 +44,8 @@ BAD = {
     "name with a NUL byte": {"name": "a\x00b"},
     "date without offset": {"date": "2027-01-10T21:00:00"},
     "date not a date": {"date": "tomorrow"},
+    "date at the calendar's start": {"date": "0001-01-01T00:00:00+05:00"},
+    "date at the calendar's end": {"date": "9999-12-31T23:00:00-05:00"},
     "event id not a uuid": {"event_id": "abc"},
 }
 
