@@ -15,6 +15,14 @@ from rest_framework.test import APIClient
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds throttling and failed-log-in counts: none leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username: str | None = None, password: str = "s3cret-pass-123", **extra):

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.login_limits import login_guard
 from accounts.services import user_register, user_token
 from ticketseller.api.errors import ErrorSerializer
 
@@ -42,10 +43,22 @@ class RegisterApi(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+class LimitedAuthTokenSerializer(AuthTokenSerializer):
+    """Failed password checks counted per account and per IP (accounts.login_limits)."""
+
+    def validate(self, attrs):
+        with login_guard(request=self.context["request"], username=attrs.get("username", "")):
+            return super().validate(attrs)
+
+
 @extend_schema(
     tags=["auth"],
     request=AuthTokenSerializer,
-    responses={200: TokenSerializer, 400: OpenApiResponse(ErrorSerializer, "Wrong credentials.")},
+    responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(ErrorSerializer, "Wrong credentials."),
+        429: OpenApiResponse(ErrorSerializer, "Too many failed attempts: try again later."),
+    },
 )
 class TokenApi(APIView):
     """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
@@ -54,6 +67,6 @@ class TokenApi(APIView):
     authentication_classes = []
 
     def post(self, request):
-        data = AuthTokenSerializer(data=request.data, context={"request": request})
+        data = LimitedAuthTokenSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         return Response({"token": user_token(user=data.validated_data["user"])})

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 
 from events.data import EventData
+from events.filters import DATE_MAX, DATE_MIN
 from ticketseller.http import DependencyDown, JsonClient, json_client
 
 MAX_PAGES = 1000  # a guard against an exchange that never reports its last page
@@ -21,19 +22,73 @@ def _client() -> JsonClient:
     return json_client(settings.EXCHANGE_URL, timeout=settings.EXCHANGE_TIMEOUT)
 
 
+# The ranges our columns hold (Event's fields and check constraints): a row outside them
+# would abort the whole upsert, so it is refused here, alone.
+MAX_PRICE = 2**63 - 1  # PositiveBigIntegerField
+MAX_QUANTITY = 2**31 - 1  # PositiveIntegerField
+MAX_TEXT = 200
+
+
+def _whole_number(raw: dict, key: str, maximum: int) -> int:
+    """A JSON integer in [0, maximum]. A float with a fraction (1000.5) is refused, never
+    truncated; an integral one (25000.0, as some JSON encoders write) is taken as that integer."""
+    value = raw[key]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} must be a whole number, got {value!r}")
+    if not 0 <= value <= maximum:
+        raise ValueError(f"{key} {value} is out of range [0, {maximum}]")
+    return value
+
+
+def _coordinate(raw: dict, key: str, limit: int) -> Decimal:
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    number = Decimal(str(value))
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise ValueError(f"{key} {value!r} is out of range [-{limit}, {limit}]")
+    return number.quantize(Decimal("0.000001"))
+
+
+def _text(raw: dict, key: str) -> str:
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ValueError(f"{key} must be a non-empty string, got {value!r}")
+    return value[:MAX_TEXT]
+
+
+def _aware_datetime(raw: dict, key: str) -> dt.datetime:
+    value = raw[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be an ISO 8601 string, got {value!r}")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.utcoffset() is None:
+        raise ValueError(f"{key} {value!r} has no UTC offset")
+    # Within the days the catalogue's filters accept; the calendar's ends would also
+    # overflow when the database driver converts them to UTC.
+    if not DATE_MIN <= parsed.astimezone(dt.UTC).date() <= DATE_MAX:
+        raise ValueError(f"{key} {value!r} is out of range [{DATE_MIN}, {DATE_MAX}]")
+    return parsed
+
+
 def parse_event(raw: dict) -> EventData:
+    """One catalogue row, checked field by field; `CatalogueError` says what is wrong."""
     try:
+        if not isinstance(raw, dict):
+            raise TypeError("an event must be a JSON object")
         return EventData(
             event_id=uuid.UUID(str(raw["event_id"])),
-            name=str(raw["name"])[:200],
-            date=dt.datetime.fromisoformat(raw["date"]),
-            location=str(raw["location"])[:200],
-            latitude=Decimal(str(raw["latitude"])).quantize(Decimal("0.000001")),
-            longitude=Decimal(str(raw["longitude"])).quantize(Decimal("0.000001")),
-            price=int(raw["price"]),
-            quantity=int(raw["quantity"]),
+            name=_text(raw, "name"),
+            date=_aware_datetime(raw, "date"),
+            location=_text(raw, "location"),
+            latitude=_coordinate(raw, "latitude", 90),
+            longitude=_coordinate(raw, "longitude", 180),
+            price=_whole_number(raw, "price", MAX_PRICE),
+            quantity=_whole_number(raw, "quantity", MAX_QUANTITY),
         )
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, InvalidOperation) as exc:
         raise CatalogueError(f"unreadable event {raw!r}: {exc}") from exc
 
 
@@ -45,10 +100,14 @@ def catalogue_fetch() -> Iterator[EventData | CatalogueError]:
         response = client.get(f"events?page={page}")
         if not response.ok or not isinstance(response.body, dict):
             raise DependencyDown(f"catalogue page {page}: HTTP {response.status}")
-        for raw in response.body.get("events", []):
+        events, last = response.body.get("events", []), response.body.get("last_page", page)
+        if not isinstance(events, list) or isinstance(last, bool) or not isinstance(last, int):
+            # A page we cannot read is a broken dependency, not a bad row: retried later.
+            raise DependencyDown(f"catalogue page {page}: not a catalogue page")
+        for raw in events:
             try:
                 yield parse_event(raw)
             except CatalogueError as exc:
                 yield exc
-        last_page = int(response.body.get("last_page", page))
+        last_page = last
         page += 1

@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from payments.delivery.admin import NotificationInline, TicketFileInline, retry_delivery
+from payments.errors import StaffRefundNotAllowed
 from payments.models import Purchase, PurchaseEvent
 from payments.services import purchase_drive
+from payments.staff_services import purchase_staff_expire
 
 
 class PurchaseEventInline(admin.TabularInline):
@@ -20,7 +22,9 @@ class PurchaseEventInline(admin.TabularInline):
 
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
-    """Read-only: purchases change only through their services (see the retry action)."""
+    """Read-only: no save button, no form that could rewrite a row a transition changed
+    meanwhile. Staff act through the explicit actions, each a service call that keeps the
+    audit trail; they need "payments.change_purchase" (the `operate` permission below)."""
 
     list_display = [
         "short_number", "user", "event", "quantity", "amount", "status", "created_at",
@@ -31,7 +35,7 @@ class PurchaseAdmin(admin.ModelAdmin):
     list_select_related = ["user", "event"]
     date_hierarchy = "created_at"
     inlines = [PurchaseEventInline, TicketFileInline, NotificationInline]
-    actions = ["retry", retry_delivery]
+    actions = ["retry", "resend_ticket", "expire_and_refund"]
     readonly_fields = [
         "id", "user", "event", "quantity", "unit_price", "amount", "status", "deposit_token",
         "master_job_id", "challenges_total", "challenges_solved", "max_secret", "deadline",
@@ -43,14 +47,20 @@ class PurchaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_operate_permission(self, request):
+        return request.user.has_perm("payments.change_purchase")
 
     @admin.display(description=_("last error"))
     def last_error_short(self, purchase):
         return purchase.last_error[:60]
 
-    @admin.action(description=_("Retry the selected stuck purchases"))
+    @admin.action(description=_("Retry the selected stuck purchases"), permissions=["operate"])
     def retry(self, request, queryset):
         driven = 0
         for purchase in queryset:
@@ -62,3 +72,45 @@ class PurchaseAdmin(admin.ModelAdmin):
             ngettext("%d purchase pushed again.", "%d purchases pushed again.", driven) % driven,
             messages.SUCCESS,
         )
+
+    @admin.action(
+        description=_("Resend the ticket (render the ticket, send the email)"),
+        permissions=["operate"],
+    )
+    def resend_ticket(self, request, queryset):
+        return retry_delivery(self, request, queryset)
+
+    @admin.action(
+        description=_("Expire and refund (only in flight and past the deadline)"),
+        permissions=["operate"],
+    )
+    def expire_and_refund(self, request, queryset):
+        refunded, refused = 0, []
+        for purchase in queryset:
+            try:
+                __, changed = purchase_staff_expire(
+                    purchase_id=purchase.pk, staff_username=request.user.username
+                )
+                refunded += changed
+            except StaffRefundNotAllowed:
+                refused.append(purchase.short_number)
+        if refunded:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d purchase expired and refunded.", "%d purchases expired and refunded.",
+                    refunded,
+                ) % refunded,
+                messages.SUCCESS,
+            )  # fmt: skip
+        if refused:
+            self.message_user(
+                request,
+                _(
+                    "Not refunded: %(numbers)s. Only a purchase still in flight (reserved, "
+                    "solving or submitted) whose deadline has passed can be expired and "
+                    "refunded; before its deadline the exchange may still validate it."
+                )
+                % {"numbers": ", ".join(refused)},
+                messages.WARNING,
+            )

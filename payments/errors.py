@@ -19,3 +19,11 @@ class NotYetValidated(ServiceError):
     code = "not_validated"
     status = 409
     default_message = _("The ticket is available once the payment is validated.")
+
+
+class StaffRefundNotAllowed(ServiceError):
+    code = "refund_not_allowed"
+    status = 409
+    default_message = _(
+        "Only a purchase still in flight whose deadline has passed can be expired and refunded."
+    )

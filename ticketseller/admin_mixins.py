@@ -1,5 +1,11 @@
 """Admin pieces shared by the apps."""
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
 
 class ReadOnlyAdminMixin:
     """Rows that change only through services (money, jobs, deliveries): staff look, never
@@ -13,3 +19,19 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def superuser_required(view):
+    """Superusers only (the RQ dashboard can empty queues and delete jobs): an anonymous
+    visitor goes to the admin log-in, a logged-in staff member without it gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not (user.is_active and user.is_superuser):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

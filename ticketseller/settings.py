@@ -7,10 +7,17 @@ Development works with no variable set (SQLite in WAL mode, local Redis started 
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ticketseller.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from ticketseller.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    require_production_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -20,12 +27,8 @@ DEBUG = env_bool("DEBUG", True)
 # Only used when DEBUG is on; production must bring its own key.
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"
 SECRET_KEY = env_secret("SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and (
-    SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
-):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
-    )
+if not DEBUG:
+    require_production_secret("SECRET_KEY", SECRET_KEY, dev_default=_DEV_SECRET_KEY, min_length=50)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -139,6 +142,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Failed log-ins (shop, admin, API token), counted in the cache: past a limit, refused for
+# LOGIN_LOCKOUT_SECONDS after the last failure (accounts/login_limits.py).
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Proxies in front of the web that append the client to X-Forwarded-For (the ALB: 1).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 LOGIN_REDIRECT_URL = "events:list"
 LOGOUT_REDIRECT_URL = "events:list"
 
@@ -220,8 +230,10 @@ EXCHANGE_SELLER = env_int("EXCHANGE_SELLER", 0)
 EXCHANGE_TIMEOUT = env_float("EXCHANGE_TIMEOUT", 5.0)  # seconds per HTTP call
 _DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 EXCHANGE_WEBHOOK_SECRET = env_secret("EXCHANGE_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
-if not DEBUG and EXCHANGE_WEBHOOK_SECRET == _DEV_WEBHOOK_SECRET:
-    raise ImproperlyConfigured("EXCHANGE_WEBHOOK_SECRET must be set when DEBUG is off.")
+if not DEBUG:
+    require_production_secret(
+        "EXCHANGE_WEBHOOK_SECRET", EXCHANGE_WEBHOOK_SECRET, dev_default=_DEV_WEBHOOK_SECRET
+    )
 
 EXCHANGE_DEFAULT_MAX_SECRET = env_int("EXCHANGE_DEFAULT_MAX_SECRET", 500_000)
 
@@ -239,8 +251,10 @@ CLOCK_SYNC_EVENTS_SECONDS = env_float("CLOCK_SYNC_EVENTS_SECONDS", 600.0)
 TICKET_BACKEND = env_str("TICKET_BACKEND", "local")  # local | lambda
 _DEV_TICKET_CODE_SECRET = "dev-ticket-code-secret"
 TICKET_CODE_SECRET = env_secret("TICKET_CODE_SECRET", _DEV_TICKET_CODE_SECRET)
-if not DEBUG and TICKET_CODE_SECRET == _DEV_TICKET_CODE_SECRET:
-    raise ImproperlyConfigured("TICKET_CODE_SECRET must be set when DEBUG is off.")
+if not DEBUG:
+    require_production_secret(
+        "TICKET_CODE_SECRET", TICKET_CODE_SECRET, dev_default=_DEV_TICKET_CODE_SECRET
+    )
 PDF_LAMBDA_NAME = env_str("PDF_LAMBDA_NAME", "")  # lambda backend: the function to invoke
 TICKETS_BUCKET = env_str("TICKETS_BUCKET", "")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
@@ -267,6 +281,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CPE Ticket Seller <tickets@e
 # --- Workers master and challenge workers ---------------------------------------------------
 MASTER_URL = env_str("MASTER_URL", "http://127.0.0.1:8001")
 MASTER_API_TOKEN = env_secret("MASTER_API_TOKEN", "")  # empty: the master API is open (dev)
+if not DEBUG:
+    require_production_secret("MASTER_API_TOKEN", MASTER_API_TOKEN, dev_default="")
 # The payments job the master enqueues (on the "default" queue) when a job's last challenge
 # is solved. A setting, never request input: clients cannot choose code to run.
 MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_solution_submit")

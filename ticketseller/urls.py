@@ -1,14 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.forms import AdminLoginForm
 from events import views as event_views
 from ticketseller import views
+from ticketseller.admin_mixins import superuser_required
 
 admin.site.site_header = settings.SELLER_NAME
 admin.site.site_title = settings.SELLER_NAME
+admin.site.login_form = AdminLoginForm  # failed log-ins limited per account and per IP
+
+# The queues dashboard (it can empty queues and delete jobs): superusers only, stats included.
+_rq_urls = [
+    re_path(p.pattern.regex.pattern, superuser_required(p.callback), name=p.name)
+    for p in get_api_urlpatterns()
+] + get_admin_urlpatterns(view_wrapper=superuser_required)
 
 urlpatterns = [
     path("", event_views.event_list_view, name="home"),
@@ -18,7 +28,7 @@ urlpatterns = [
     path("", include("payments.delivery.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/rq/", include("django_rq.urls")),
+    path("admin/rq/", include((_rq_urls, "django_rq"))),
     path("admin/", admin.site.urls),
     path("api/", RedirectView.as_view(pattern_name="api-docs", permanent=False)),
     path("api/v1/", include("ticketseller.api.urls")),

@@ -52,6 +52,11 @@ def test_search_and_date_filters(api_client, make_event):
         {"date_from": "tomorrow"},
         {"date_to": "2026-13-01"},
         {"date_from": "2027-01-10", "date_to": "2027-01-01"},
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "1999-12-31", "date_to": "3000-01-01"},
+        {"search": "nul\x00byte"},
+        {"search": "x" * 101},
     ],
 )
 def test_bad_filters_get_400_in_the_error_shape(api_client, params):

@@ -48,3 +48,15 @@ def test_the_list_page_uses_a_constant_number_of_queries(
         make_event()
     with django_assert_num_queries(2):
         client.get("/")
+
+
+@pytest.mark.parametrize("params", [{"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}])
+def test_a_day_out_of_range_is_a_form_error_not_a_server_error(client, make_event, params):
+    make_event()
+
+    response = client.get("/events/", params)
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == set(params)
+    assert response.context["page"].paginator.count == 0
+    assert "2999" in response.content.decode()

@@ -127,7 +127,7 @@ class CheckInAdmin(_ReadOnlyAdmin):
     date_hierarchy = "checked_in_at"
 
     def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return request.user.has_perm("payments.add_checkin")  # door staff, superusers
 
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("delivery-check-in"))

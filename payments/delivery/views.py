@@ -1,7 +1,6 @@
 """Pages: the owner's ticket download and the staff check-in at the door."""
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 
@@ -55,7 +54,12 @@ def ticket_download_view(request, pk):
         return response
 
 
-@staff_member_required
+# The door staff's permission (the "Door staff" group has it; no admin access needed).
+CHECK_IN_PERMISSION = "payments.add_checkin"
+
+
+@login_required  # anonymous: the shop's log-in page
+@permission_required(CHECK_IN_PERMISSION, raise_exception=True)  # logged in without it: 403
 def check_in_view(request):
     """Staff at the door: one form, one answer per scanned code."""
     result = None

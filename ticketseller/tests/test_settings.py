@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ticketseller.env import env_bool, env_int, env_secret
+from ticketseller.env import env_bool, env_int, env_list, env_secret, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -19,6 +19,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://redis.internal:6379/0",
     "EXCHANGE_WEBHOOK_SECRET": "a-long-shared-secret-from-the-exchange",
     "TICKET_CODE_SECRET": "another-long-secret-that-signs-the-ticket-codes",
+    "MASTER_API_TOKEN": "a-long-bearer-token-between-the-web-and-the-master",
 }
 
 
@@ -72,3 +73,19 @@ def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
     (tmp_path / "key").write_text("from-a-file\n")
     monkeypatch.setenv("API_KEY_FILE", str(tmp_path / "key"))
     assert env_secret("API_KEY") == "from-a-file"
+
+
+def test_an_empty_or_blank_variable_means_unset_for_every_helper(monkeypatch):
+    for name in ["S", "L", "B", "N", "K"]:
+        monkeypatch.setenv(name, "  ")
+    assert env_str("S", "default") == "default"
+    assert env_list("L", ["a"]) == ["a"]
+    assert env_bool("B", True) is True
+    assert env_int("N", 7) == 7
+    assert env_secret("K", "dev") == "dev"
+
+
+def test_an_empty_secret_file_means_unset(monkeypatch, tmp_path):
+    (tmp_path / "key").write_text("\n")
+    monkeypatch.setenv("API_KEY_FILE", str(tmp_path / "key"))
+    assert env_secret("API_KEY", "dev") == "dev"

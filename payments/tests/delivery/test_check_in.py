@@ -13,8 +13,12 @@ URL = "/staff/check-in/"
 
 @pytest.fixture
 def door(client, make_user):
-    """A staff member's browser at the door."""
-    client.force_login(make_user("portero", is_staff=True, first_name="Pedro"))
+    """A door staff member's browser: in the "Door staff" group, no admin access."""
+    from django.contrib.auth.models import Group
+
+    porter = make_user("portero", first_name="Pedro")
+    porter.groups.add(Group.objects.get(name="Door staff"))
+    client.force_login(porter)
     return client
 
 
@@ -104,15 +108,32 @@ def test_a_ticket_of_a_purchase_not_validated_is_refused(door, make_purchase, st
     assert not CheckIn.objects.exists()
 
 
-def test_buyers_and_visitors_are_sent_to_the_admin_login(client, make_user, make_purchase):
+def test_a_visitor_is_sent_to_the_shop_login_and_a_buyer_is_refused(
+    client, make_user, make_purchase
+):
     purchase = make_purchase(S.VALIDATED)
     code = ticket_code_make(purchase_id=purchase.pk, index=1)
 
     anonymous = client.post(URL, {"code": code})
     client.force_login(make_user())
     buyer = client.post(URL, {"code": code})
+    client.force_login(make_user("staffer", is_staff=True))
+    staff_without_the_permission = client.post(URL, {"code": code})
 
-    for response in (anonymous, buyer):
-        assert response.status_code == 302
-        assert response["Location"] == f"/admin/login/?next={URL}"
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == f"/accounts/login/?next={URL}"
+    assert buyer.status_code == 403
+    assert staff_without_the_permission.status_code == 403
     assert not CheckIn.objects.exists()
+
+
+def test_door_staff_need_no_admin_access_and_see_the_page_in_the_menu(door):
+    page = door.get("/events/").content.decode()
+
+    assert 'data-testid="nav-check-in"' in page
+    assert door.get("/admin/").status_code == 302  # not staff: the admin's log-in
+
+
+def test_a_superuser_may_check_in_too(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "r@x.cl", "pw-123456x"))
+    assert client.get(URL).status_code == 200

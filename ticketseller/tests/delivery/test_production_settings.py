@@ -8,16 +8,18 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from .conftest import ROOT, load_yaml
 
 _VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 SECRETS = {
     "SECRET_KEY": "pQ8v-Zr2#kL9m!Wx4tB7nY1c@Hs6jD3f^Gq0uE5aR8oT2iK4lM9pN7bV1",
     "POSTGRES_PASSWORD": "pg-Secret-2026",
-    "MASTER_API_TOKEN": "master-Token-2026",
-    "EXCHANGE_WEBHOOK_SECRET": "webhook-Secret-2026",
+    "MASTER_API_TOKEN": "master-Token-2026-Kq7vXw3Lp9Zr5Tn1Bd8",
+    "EXCHANGE_WEBHOOK_SECRET": "webhook-Secret-2026-Hs4Gq0Ue5Ra8Ot2Ik",
     "EMAIL_HOST_PASSWORD": "smtp-Secret-2026",
-    "TICKET_CODE_SECRET": "ticket-Code-Secret-2026",
+    "TICKET_CODE_SECRET": "ticket-Code-Secret-2026-Mf6Jc2Yb9Vn4Wd",
 }
 
 
@@ -138,3 +140,54 @@ def test_the_local_compose_stack_settings_load():
     env = {key: _interpolate(value, variables) for key, value in django_env.items()}
     result = _manage("check", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The development default of each production secret (settings.py), which must never pass.
+DEV_DEFAULTS = {
+    "SECRET_KEY": "django-insecure-dev-only-key-never-use-in-production",
+    "EXCHANGE_WEBHOOK_SECRET": "dev-webhook-secret",
+    "TICKET_CODE_SECRET": "dev-ticket-code-secret",
+    "MASTER_API_TOKEN": "",
+}
+WEAK = {
+    "empty": lambda name: "",
+    "short": lambda name: "Zq8-short-but-random-Xk2",  # 24 characters
+    "default": lambda name: DEV_DEFAULTS[name],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WEAK))
+@pytest.mark.parametrize("name", sorted(DEV_DEFAULTS))
+def test_production_refuses_to_start_with_an_empty_short_or_default_secret(name, kind):
+    env = {**production_environment(), name: WEAK[kind](name)}
+    result = _manage("check", env=env)
+    assert result.returncode != 0, f"{name}={env[name]!r} was accepted"
+    assert f"{name} must be set" in result.stderr
+
+
+def test_production_refuses_a_secret_key_shorter_than_50_characters():
+    env = {**production_environment(), "SECRET_KEY": SECRETS["SECRET_KEY"][:40]}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set to a random value of at least 50 characters" in result.stderr
+
+
+def test_the_production_master_refuses_a_job_without_its_token():
+    """DEBUG off always has a token, so the master's POST /jobs is never open."""
+    probe = textwrap.dedent(
+        """
+        import json
+        from django.test import Client
+        client = Client(HTTP_HOST="master:8001")
+        body = {"job_id": "x", "purchase_id": 1, "deposit_token": "t", "challenges": []}
+        anonymous = client.post("/jobs", body, content_type="application/json")
+        wrong = client.post(
+            "/jobs", body, content_type="application/json", HTTP_AUTHORIZATION="Bearer nope"
+        )
+        print(json.dumps([anonymous.status_code, wrong.status_code]))
+        """
+    )
+    env = {**production_environment("master"), "ROOT_URLCONF": "challenge_worker.urls"}
+    result = _manage("shell", "-c", probe, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [401, 401]
