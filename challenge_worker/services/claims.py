@@ -38,9 +38,15 @@ def challenge_task_claim(
 ) -> ChallengeTask | None:
     """Take a queued shard for ``worker_name``: compare-and-set queued → running.
 
+    ``rq_job_id`` is the claim token: the RQ job that carries the shard's current attempt
+    (``cw-task-<id>-<attempt>``, or its batch's job). A worker that took an RQ job and was
+    paused before running it may wake up after the recoverer queued the shard again under a
+    new RQ job: its claim then matches nothing and loses. Without it (tests, the shell)
+    only the status is compared.
+
     Returns the task (with its job) or None when it is not queued any more (another worker
-    has it, it was solved or cancelled, the job is over): the caller then does nothing.
-    The first claim of a job moves it queued → solving.
+    has it, it was solved or cancelled, the job is over) or not under this RQ job: the
+    caller then does nothing. The first claim of a job moves it queued → solving.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -52,11 +58,10 @@ def challenge_task_claim(
             "worker_name": worker_name[:200],
             "started_at": now,
         }
+        current = ChallengeTask.objects.filter(pk=task_id, status=ChallengeTask.Status.QUEUED)
         if rq_job_id:
-            changes["rq_job_id"] = rq_job_id[:100]
-        claimed = ChallengeTask.objects.filter(
-            pk=task_id, status=ChallengeTask.Status.QUEUED
-        ).update(**changes)
+            current = current.filter(rq_job_id=rq_job_id)
+        claimed = current.update(**changes)
         if not claimed:
             return None
         if job.status == MasterJob.Status.QUEUED:

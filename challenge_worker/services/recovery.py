@@ -1,17 +1,43 @@
-"""Recovery: shards lost with their worker go back to the queue; lost callbacks are re-sent."""
+"""Recovery: work lost on its way to a worker, or with it, goes back to the queue; callbacks
+that never reached Redis are sent again.
+
+Work can be lost in three places, and each is recognised from the outside:
+
+- with its worker: the shard is ``running`` on a worker whose liveness key is gone (killed,
+  paused, cut off), or its RQ job ended without reporting (the job crashed);
+- between the queue and the worker: the shard is ``queued`` and its RQ job is "queued" but
+  on no queue (a worker popped it and was paused before starting it; its BLPOP answer sits
+  unread in a stopped process), or "started" by a worker that is not alive;
+- in Redis: the RQ job is missing (Redis restarted without its data, or the enqueue after
+  commit failed).
+
+A suspicion must hold for ``CHALLENGE_LOST_GRACE_SECONDS`` before it counts, so the instant
+between a worker's pop and its claim, or a worker re-publishing its liveness key after a
+Redis restart, is never taken for a loss. The first time the recoverer sees it, it notes the
+time in ``cw:suspect:<what>`` (Redis; if Redis loses it, the wait only starts again).
+
+A lost shard is queued again under a new attempt number and RQ job id, by compare-and-set
+on (status, attempts). The attempt is the claim token (see `challenge_task_claim` and
+`challenge_task_record_result`): a worker that wakes up with the old RQ job can neither
+claim the shard nor report on it. Only losses of a running shard count as failures towards
+``MAX_ATTEMPTS``; work lost before it started is queued again for free, so a Redis restart
+never fails a purchase.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rq.job import Job, JobStatus
 
-from challenge_worker.broker import redis_client, task_rq_job_id
+from challenge_worker.broker import get_queue, redis_client, suspect_key, task_rq_job_id
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.selectors import workers_alive
 from challenge_worker.services.completion import _enqueue_callback, _job_settle
@@ -19,15 +45,17 @@ from challenge_worker.services.jobs import _enqueue_tasks
 
 log = logging.getLogger(__name__)
 
-#: A shard lost this many times (worker died, job crashed) is given up: exhausted.
+#: A shard lost this many times while running (worker died, job crashed) is given up.
 MAX_ATTEMPTS = 3
-#: A queued shard is checked against RQ only after this long, so a commit whose enqueue is
-#: still on its way is not mistaken for a lost one.
-QUEUED_GRACE_SECONDS = 10.0
+#: A queued shard is checked against RQ only after this long (default: the setting
+#: ``CHALLENGE_LOST_GRACE_SECONDS``), so a commit whose enqueue is still on its way is not
+#: mistaken for a lost one.
+QUEUED_GRACE_SECONDS = None
 #: Likewise for a finished job whose callback is not marked as enqueued yet.
 CALLBACK_GRACE_SECONDS = 10.0
 
 _GONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+_FIELDS = ("id", "job_id", "status", "worker_name", "attempts", "failures", "rq_job_id")
 
 
 @dataclass(frozen=True)
@@ -42,56 +70,30 @@ class RecoveryReport:
 
 def challenge_tasks_recover(
     *,
-    queued_grace_seconds: float = QUEUED_GRACE_SECONDS,
+    queued_grace_seconds: float | None = QUEUED_GRACE_SECONDS,
+    lost_grace_seconds: float | None = None,
     callback_grace_seconds: float = CALLBACK_GRACE_SECONDS,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> RecoveryReport:
-    """Queue again the shards lost with their worker; meant to run every couple of seconds.
-
-    A shard is lost when it is ``running`` on a worker that is not alive (see
-    `workers_alive`: a SIGKILLed worker drops out within ``WORKER_ALIVE_TTL`` s) or whose RQ
-    job is over (it crashed), or ``queued`` for longer than ``queued_grace_seconds`` while
-    its RQ job is missing or over. A lost shard goes back to ``queued`` with ``attempts +
-    1`` and a new RQ job, by compare-and-set on (status, attempts), so concurrent recoverers
-    queue it once; after ``max_attempts`` it is given up (exhausted) and its job may fail.
-    Also re-sends callbacks that were not enqueued (Redis was down at the time).
+    """Queue again the shards whose work was lost (see the module docstring); meant to run
+    every couple of seconds. Both graces default to the setting
+    ``CHALLENGE_LOST_GRACE_SECONDS``. Also re-sends callbacks that were not enqueued.
 
     Cheap when there is nothing to do: one query on a partial index of active shards, one on
     a partial index of final jobs without callback, and Redis only if shards are in flight.
     """
-    S = ChallengeTask.Status
+    if lost_grace_seconds is None:
+        lost_grace_seconds = settings.CHALLENGE_LOST_GRACE_SECONDS
+    if queued_grace_seconds is None:
+        queued_grace_seconds = settings.CHALLENGE_LOST_GRACE_SECONDS
     now = timezone.now()
-    lost = []
-    active = list(
-        ChallengeTask.objects.filter(status__in=ChallengeTask.ACTIVE).values(
-            "id", "job_id", "status", "worker_name", "attempts", "rq_job_id", "enqueued_at"
-        )
-    )
-    queued_before = now - timedelta(seconds=queued_grace_seconds)
-    candidates = [
-        t
-        for t in active
-        if t["status"] == S.RUNNING
-        or (t["enqueued_at"] is None or t["enqueued_at"] < queued_before)
-    ]
-    if candidates:
-        alive = (
-            {w.name for w in workers_alive()}
-            if any(t["status"] == S.RUNNING for t in candidates)
-            else set()
-        )
-        rq_jobs = Job.fetch_many([t["rq_job_id"] or "-" for t in candidates], redis_client())
-        for task, rq_job in zip(candidates, rq_jobs, strict=True):
-            gone = rq_job is None or rq_job.get_status(refresh=False) in _GONE
-            if gone or (task["status"] == S.RUNNING and task["worker_name"] not in alive):
-                lost.append(task)
-
     requeued, given_up = [], []
-    for task in lost:
-        if task["attempts"] >= max_attempts:
+    for task, failed in _lost_tasks(now - timedelta(seconds=queued_grace_seconds),
+                                    lost_grace_seconds):  # fmt: skip
+        if failed and task["failures"] + 1 >= max_attempts:
             if _task_give_up(task):
                 given_up.append(task["id"])
-        elif _task_requeue(task):
+        elif _task_requeue(task, failed=failed):
             requeued.append(task["id"])
 
     callbacks = []
@@ -109,7 +111,79 @@ def challenge_tasks_recover(
     return RecoveryReport(requeued=requeued, given_up=given_up, callbacks=callbacks)
 
 
-def _task_requeue(task: dict) -> bool:
+def _lost_tasks(queued_before, grace: float) -> list[tuple[dict, bool]]:
+    """The active shards whose work is lost, each with whether it failed while running."""
+    S = ChallengeTask.Status
+    candidates = [
+        t
+        for t in ChallengeTask.objects.filter(status__in=ChallengeTask.ACTIVE)
+        .exclude(status=S.QUEUED, enqueued_at__gte=queued_before)
+        .values(*_FIELDS, "enqueued_at")
+    ]
+    if not candidates:
+        return []
+    client = redis_client()
+    alive = {w.name for w in workers_alive()}
+    ids = sorted({t["rq_job_id"] or "-" for t in candidates})
+    rq_jobs = dict(zip(ids, Job.fetch_many(ids, client), strict=True))
+    waiting = _on_queue(
+        client,
+        [i for i, j in rq_jobs.items() if j and j.get_status(refresh=False) == JobStatus.QUEUED],
+    )
+    suspects: dict[str, list[dict]] = {}
+    lost: list[tuple[dict, bool]] = []
+    for task in candidates:
+        rq_job = rq_jobs[task["rq_job_id"] or "-"]
+        status = rq_job.get_status(refresh=False) if rq_job is not None else None
+        if task["status"] == S.RUNNING:
+            if status in _GONE:  # the job ended without reporting: it crashed
+                lost.append((task, True))
+            elif task["worker_name"] not in alive:
+                suspects.setdefault(f"worker:{task['worker_name']}", []).append(task)
+            continue
+        if rq_job is None or status in _GONE:
+            lost.append((task, False))
+        elif status == JobStatus.STARTED and rq_job.worker_name not in alive:
+            suspects.setdefault(f"worker:{rq_job.worker_name}", []).append(task)
+        elif status == JobStatus.QUEUED and rq_job.id not in waiting:
+            suspects.setdefault(f"rq:{rq_job.id}", []).append(task)
+    for what in _suspected_for(client, list(suspects), grace, cleared=alive):
+        lost.extend((task, task["status"] == S.RUNNING) for task in suspects[what])
+    return lost
+
+
+def _on_queue(client, rq_job_ids: list[str]) -> set[str]:
+    """Which of these RQ jobs are still in the list of queue "challenges"."""
+    if not rq_job_ids:
+        return set()
+    key = get_queue().key
+    with client.pipeline(transaction=False) as pipe:
+        for rq_job_id in rq_job_ids:
+            pipe.lpos(key, rq_job_id)
+        positions = pipe.execute()
+    return {i for i, at in zip(rq_job_ids, positions, strict=True) if at is not None}
+
+
+def _suspected_for(client, suspects: list[str], grace: float, *, cleared: set[str]) -> list[str]:
+    """Which of ``suspects`` were already suspected at least ``grace`` seconds ago.
+
+    Notes the first sighting of each; forgets the live workers named in ``cleared``, so a
+    worker that comes back and is lost again later waits the grace again.
+    """
+    now = time.time()
+    ttl = max(60, int(10 * grace))
+    with client.pipeline(transaction=False) as pipe:
+        for what in suspects:
+            pipe.set(suspect_key(what), now, nx=True, ex=ttl)
+            pipe.get(suspect_key(what))
+        if cleared:
+            pipe.delete(*(suspect_key(f"worker:{name}") for name in cleared))
+        answers = pipe.execute()
+    since = answers[1 : 2 * len(suspects) : 2]
+    return [what for what, at in zip(suspects, since, strict=True) if now - float(at) >= grace]
+
+
+def _task_requeue(task: dict, *, failed: bool) -> bool:
     attempt = task["attempts"] + 1
     rq_job_id = task_rq_job_id(task["id"], attempt)
     with transaction.atomic():
@@ -118,6 +192,7 @@ def _task_requeue(task: dict) -> bool:
         ).update(
             status=ChallengeTask.Status.QUEUED,
             attempts=attempt,
+            failures=task["failures"] + int(failed),
             rq_job_id=rq_job_id,
             worker_name="",
             started_at=None,
@@ -134,7 +209,11 @@ def _task_give_up(task: dict) -> bool:
         job = MasterJob.objects.select_for_update().get(pk=task["job_id"])
         moved = ChallengeTask.objects.filter(
             pk=task["id"], status=task["status"], attempts=task["attempts"]
-        ).update(status=ChallengeTask.Status.EXHAUSTED, finished_at=timezone.now())
+        ).update(
+            status=ChallengeTask.Status.EXHAUSTED,
+            failures=task["failures"] + 1,
+            finished_at=timezone.now(),
+        )
         if moved:
             _job_settle(job)
     return bool(moved)

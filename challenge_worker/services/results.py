@@ -28,17 +28,19 @@ def challenge_task_record_result(
 ) -> ChallengeTask:
     """Record what a worker found in its shard; applying the same report twice is a no-op.
 
-    - ``secret`` given: the shard is solved (from queued or running, whatever the attempt:
-      a secret is a secret). The challenge's other shards are cancelled, and after commit
-      ``cw:solved:<job>:<challenge>`` is set so shards still scanning stop at their next
-      chunk. Then the job completes if this was its last challenge.
+    Only the claim that holds the shard may report: status ``running`` and ``attempt`` (the
+    task's ``attempts`` when it was claimed) still current. A report from a claim the
+    recoverer has since replaced (its worker was paused, or presumed dead) is stale and a
+    no-op, secret or not: the new attempt reports instead, so each shard's result is
+    recorded once, by one claim.
+
+    - ``secret`` given: the shard is solved. The challenge's other shards are cancelled, and
+      after commit ``cw:solved:<job>:<challenge>`` is set so shards still scanning stop at
+      their next chunk. Then the job completes if this was its last challenge.
     - no secret, ``tried`` covers the shard: exhausted; if no other shard of the challenge
       can still find it, the job fails.
     - no secret, fewer tried: the shard stopped early (its challenge was solved elsewhere,
       or the job stopped): cancelled, with ``tried`` kept.
-
-    ``attempt`` is the task's ``attempts`` when it was claimed: a report without a secret
-    from a claim the recoverer has since re-queued is stale and ignored.
     """
     S = ChallengeTask.Status
     now = timezone.now()
@@ -56,6 +58,9 @@ def challenge_task_record_result(
                 task.refresh_from_db()
             return task
 
+        if task.status != S.RUNNING or task.attempts != attempt:
+            log.info("master: ignoring a stale report for task %s (attempt %s)", task.pk, attempt)
+            return task
         if secret is not None:
             if not task.start <= secret <= task.end:
                 raise InvalidInput(details={"secret": [f"{secret} is outside the shard"]})
@@ -68,9 +73,6 @@ def challenge_task_record_result(
             ).update(status=S.CANCELLED, finished_at=now)
             keys = [solved_key(job.pk, task.challenge_id)]
             transaction.on_commit(partial(_set_stop_keys, keys))
-        elif task.status != S.RUNNING or task.attempts != attempt:
-            log.info("master: ignoring a stale report for task %s (attempt %s)", task.pk, attempt)
-            return task
         else:
             task.status = S.EXHAUSTED if stats["tried"] >= task.size else S.CANCELLED
             task.finished_at = now
