@@ -17,9 +17,8 @@ current_task}``, TTL ``settings.WORKER_ALIVE_TTL``) fresh from a daemon thread e
 and its name in ``cw:workers``. That is the worker's liveness, not RQ's worker registry:
 after Redis restarts without its data, both re-appear at the next refresh.
 
-A Redis that goes away (restart, network cut, stall) never ends the worker: RQ's own
-bookkeeping (heartbeats, state, job status) is skipped while it fails, and dequeueing is
-retried until Redis answers again. Work whose bookkeeping was lost is the recoverer's.
+A Redis that goes away (restart, network cut, stall) never ends the worker (see
+`ticketseller.rq_worker`); a shard whose RQ job was lost with Redis is the recoverer's.
 """
 
 from __future__ import annotations
@@ -38,14 +37,12 @@ from rq.worker import SimpleWorker
 from challenge_worker import runtime
 from challenge_worker.broker import WORKERS_KEY, alive_key, redis_client
 from challenge_worker.solver import get_backend
+from ticketseller.rq_worker import RedisTolerantMixin
 
 log = logging.getLogger(__name__)
 
-#: Pause between attempts to reach a Redis that went away.
-REDIS_RETRY_SECONDS = 1.0
 
-
-class ChallengeWorker(SimpleWorker):
+class ChallengeWorker(RedisTolerantMixin, SimpleWorker):
     #: seconds spent measuring the backend's rate at start-up
     rate_sample_seconds = 0.2
 
@@ -126,47 +123,6 @@ class ChallengeWorker(SimpleWorker):
         if runtime._installed is self.runtime:
             runtime.install(None)
 
-    # --- Redis going away -------------------------------------------------------------------
-    # RQ retries a refused connection only inside its dequeue loop; any other Redis error in
-    # its main loop (a timeout, a heartbeat or status write during a restart) ends the worker.
-
-    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
-        while True:
-            try:
-                return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
-            except RedisError as exc:
-                self._redis_away("dequeue", exc)
-                if getattr(self, "_stop_requested", False):
-                    return None
-                time.sleep(REDIS_RETRY_SECONDS)
-
-    def heartbeat(self, *args, **kwargs):
-        try:
-            return super().heartbeat(*args, **kwargs)
-        except RedisError as exc:
-            self._redis_away("heartbeat", exc)
-
-    def set_state(self, *args, **kwargs):
-        try:
-            return super().set_state(*args, **kwargs)
-        except RedisError as exc:
-            self._redis_away("state", exc)
-
-    def check_for_suspension(self, *args, **kwargs):
-        try:
-            return super().check_for_suspension(*args, **kwargs)
-        except RedisError as exc:
-            self._redis_away("suspension check", exc)
-
-    def run_maintenance_tasks(self, *args, **kwargs):
-        try:
-            return super().run_maintenance_tasks(*args, **kwargs)
-        except RedisError as exc:
-            self._redis_away("maintenance", exc)
-
-    def _redis_away(self, what: str, exc: Exception) -> None:
-        log.warning("worker %s: Redis unavailable (%s): %s; carrying on", self.name, what, exc)
-
     # --- jobs -------------------------------------------------------------------------------
 
     def execute_job(self, job, queue):
@@ -175,10 +131,6 @@ class ChallengeWorker(SimpleWorker):
         _close_old_connections()
         try:
             return super().execute_job(job, queue)
-        except RedisError as exc:
-            # RQ's bookkeeping around the job failed; what the job did is in the database,
-            # and a shard it never claimed is found by the recoverer.
-            self._redis_away(f"job {job.id}", exc)
         finally:
             _close_old_connections()
 
