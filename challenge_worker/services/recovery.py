@@ -55,6 +55,8 @@ QUEUED_GRACE_SECONDS = None
 CALLBACK_GRACE_SECONDS = 10.0
 
 _GONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+#: Up to this many RQ jobs are looked up in the queue's list one by one (LPOS).
+_LPOS_MAX = 20
 _FIELDS = ("id", "job_id", "status", "worker_name", "attempts", "failures", "rq_job_id")
 
 
@@ -157,6 +159,9 @@ def _on_queue(client, rq_job_ids: list[str]) -> set[str]:
     if not rq_job_ids:
         return set()
     key = get_queue().key
+    if len(rq_job_ids) > _LPOS_MAX:  # a long backlog: one pass over the list beats many
+        listed = {i.decode() for i in client.lrange(key, 0, -1)}
+        return {i for i in rq_job_ids if i in listed}
     with client.pipeline(transaction=False) as pipe:
         for rq_job_id in rq_job_ids:
             pipe.lpos(key, rq_job_id)

@@ -148,3 +148,18 @@ def test_redis_losing_its_data_again_and_again_never_gives_a_shard_up(job, run_w
     assert (task.status, task.attempts, task.failures) == ("queued", MAX_ATTEMPTS + 3, 0)
     run_workers()
     assert MasterJob.objects.get().status == MasterJob.Status.SOLVED
+
+
+def test_a_long_backlog_is_checked_in_one_pass_and_only_the_taken_job_is_suspected(token):
+    master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {i: 1 for i in range(1, 31)}),
+        max_secret=99, max_shards=1, rate_per_s=1.0,
+    )  # fmt: skip
+    held = _taken_by_a_worker_then_paused()
+    _enqueued_long_ago()
+
+    _recover()
+    _grace_passed()
+
+    [lost] = _recover().requeued
+    assert f"cw-task-{lost}-1" == held
