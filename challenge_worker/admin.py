@@ -20,7 +20,7 @@ class ChallengeTaskInline(ReadOnlyMixin, admin.TabularInline):
     model = ChallengeTask
     fields = [
         "challenge_id", "start", "end", "status", "secret", "tried", "seconds",
-        "worker_name", "backend", "attempts", "started_at", "finished_at",
+        "worker_name", "backend", "attempts", "failures", "started_at", "finished_at",
     ]  # fmt: skip
     readonly_fields = fields
     ordering = ["challenge_id", "start"]
@@ -55,7 +55,7 @@ class MasterJobAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ChallengeTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "id", "job", "challenge_id", "start", "end", "status", "secret", "tried",
-        "worker_name", "backend", "attempts",
+        "worker_name", "backend", "attempts", "failures",
     ]  # fmt: skip
     list_filter = ["status", "backend"]
     search_fields = ["job__id", "job__reference", "challenge_id", "worker_name", "rq_job_id"]

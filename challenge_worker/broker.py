@@ -6,7 +6,12 @@ Keys the master and the workers share (besides RQ's own):
   TTL ``WORKER_ALIVE_TTL`` seconds, refreshed by each worker every TTL/3 s;
 - ``cw:solved:<job id>:<challenge id>``: set when a challenge is solved, so shards still
   scanning it stop at their next chunk;
-- ``cw:stop:<job id>``: set when a job failed, so all of its shards stop.
+- ``cw:stop:<job id>``: set when a job failed, so all of its shards stop;
+- ``cw:workers``: sorted set of the names of workers that published a liveness key (score:
+  when they last did), so the master finds them without RQ's worker registry, which a
+  Redis restart empties while the workers keep running;
+- ``cw:suspect:<what>``: when the recoverer first saw work that looks lost (see
+  `challenge_worker.services.recovery`).
 """
 
 from __future__ import annotations
@@ -22,12 +27,17 @@ CHALLENGES_QUEUE = "challenges"
 CALLBACK_QUEUE = "default"
 
 ALIVE_PREFIX = "cw:alive:"
+WORKERS_KEY = "cw:workers"
 #: How long the stop keys live: far longer than any shard runs.
 STOP_KEY_TTL = 24 * 3600
 
 
 def alive_key(worker_name: str) -> str:
     return f"{ALIVE_PREFIX}{worker_name}"
+
+
+def suspect_key(what: str) -> str:
+    return f"cw:suspect:{what}"
 
 
 def solved_key(job_id, challenge_id: str) -> str:

@@ -120,6 +120,10 @@ class ChallengeTask(models.Model):
     # How many times the shard was put in the queue (1 when created); the RQ job id of
     # attempt n is ``cw-task-<id>-<n>``, so a stale worker's report can be recognised.
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    # How many times the shard was lost while running (its worker died or its job crashed):
+    # the recoverer gives up after MAX_ATTEMPTS. Work lost before it started (a worker
+    # paused with the RQ job in hand, Redis losing its data) is queued again for free.
+    failures = models.PositiveIntegerField(_("failures"), default=0)
     rq_job_id = models.CharField(_("RQ job id"), max_length=100, blank=True)
     enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

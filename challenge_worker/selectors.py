@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from rq import worker_registration
-from rq.worker import BaseWorker
-
-from challenge_worker.broker import alive_key, get_queue, redis_client
+from challenge_worker.broker import WORKERS_KEY, alive_key, get_queue, redis_client
 from challenge_worker.errors import JobNotFound
 from challenge_worker.models import ChallengeTask, MasterJob
+
+#: A name in ``cw:workers`` not refreshed for this long is dropped (its key is long gone).
+_FORGET_AFTER_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,25 @@ class WorkerInfo:
 
 
 def workers_alive() -> list[WorkerInfo]:
-    """Workers that listen on queue "challenges" and are alive right now, by name.
+    """Challenge workers alive right now: those holding a liveness key.
 
-    Alive means both: registered in RQ's worker registry for the queue, and holding a
-    liveness key (refreshed every ``WORKER_ALIVE_TTL / 3`` s). RQ's own worker key outlives
-    a SIGKILLed worker by ``worker_ttl + 60`` s; the liveness key is gone within
-    ``WORKER_ALIVE_TTL`` s. Two Redis round trips, whatever the number of workers.
+    Each worker refreshes ``cw:alive:<name>`` (TTL ``WORKER_ALIVE_TTL``) and its entry in
+    ``cw:workers`` every ``WORKER_ALIVE_TTL / 3`` s from its own thread; a SIGKILLed or
+    paused worker drops out within ``WORKER_ALIVE_TTL`` s. RQ's worker registry is not
+    used: a Redis restart without its data empties it while the workers keep running, and
+    they would never count again; their liveness keys are back at the next refresh.
+    Two Redis round trips, whatever the number of workers; names not refreshed for a day
+    are pruned on the way.
     """
-    prefix = BaseWorker.redis_worker_namespace_prefix
-    keys = worker_registration.get_keys(queue=get_queue())
-    names = sorted(key.removeprefix(prefix) for key in keys)
+    client = redis_client()
+    with client.pipeline(transaction=False) as pipe:
+        pipe.zremrangebyscore(WORKERS_KEY, "-inf", time.time() - _FORGET_AFTER_SECONDS)
+        pipe.zrange(WORKERS_KEY, 0, -1)
+        _, raw_names = pipe.execute()
+    names = sorted(n.decode() if isinstance(n, bytes) else n for n in raw_names)
     if not names:
         return []
-    values = redis_client().mget([alive_key(name) for name in names])
+    values = client.mget([alive_key(name) for name in names])
     alive = []
     for name, raw in zip(names, values, strict=True):
         if raw is None:

@@ -13,7 +13,12 @@ the master's recoverer handles (the shard is queued again once the worker stops 
 
 At start-up it picks the backend (``settings.SOLVER_BACKEND``), warms it up, measures its
 rate, and then keeps ``cw:alive:<name>`` (JSON ``{backend, rate, pid, host, started_at,
-current_task}``, TTL ``settings.WORKER_ALIVE_TTL``) fresh from a daemon thread every TTL/3 s.
+current_task}``, TTL ``settings.WORKER_ALIVE_TTL``) fresh from a daemon thread every TTL/3 s,
+and its name in ``cw:workers``. That is the worker's liveness, not RQ's worker registry:
+after Redis restarts without its data, both re-appear at the next refresh.
+
+A Redis that goes away (restart, network cut, stall) never ends the worker (see
+`ticketseller.rq_worker`); a shard whose RQ job was lost with Redis is the recoverer's.
 """
 
 from __future__ import annotations
@@ -30,13 +35,14 @@ from redis.exceptions import RedisError
 from rq.worker import SimpleWorker
 
 from challenge_worker import runtime
-from challenge_worker.broker import alive_key, redis_client
+from challenge_worker.broker import WORKERS_KEY, alive_key, redis_client
 from challenge_worker.solver import get_backend
+from ticketseller.rq_worker import RedisTolerantMixin
 
 log = logging.getLogger(__name__)
 
 
-class ChallengeWorker(SimpleWorker):
+class ChallengeWorker(RedisTolerantMixin, SimpleWorker):
     #: seconds spent measuring the backend's rate at start-up
     rate_sample_seconds = 0.2
 
@@ -84,9 +90,12 @@ class ChallengeWorker(SimpleWorker):
         if self.runtime is None:
             return
         try:
-            redis_client().set(
-                alive_key(self.name), json.dumps(self.runtime.describe()), ex=self.alive_ttl
-            )
+            with redis_client().pipeline(transaction=False) as pipe:
+                pipe.set(
+                    alive_key(self.name), json.dumps(self.runtime.describe()), ex=self.alive_ttl
+                )
+                pipe.zadd(WORKERS_KEY, {self.name: time.time()})
+                pipe.execute()
         except RedisError:
             log.warning("worker %s: could not refresh its liveness key", self.name, exc_info=True)
 
@@ -110,6 +119,7 @@ class ChallengeWorker(SimpleWorker):
             self._alive_stop = self._alive_thread = None
         with contextlib.suppress(RedisError):  # else it expires within WORKER_ALIVE_TTL
             redis_client().delete(alive_key(self.name))
+            redis_client().zrem(WORKERS_KEY, self.name)
         if runtime._installed is self.runtime:
             runtime.install(None)
 

@@ -288,6 +288,9 @@ if not DEBUG:
 MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_solution_submit")
 SOLVER_BACKEND = env_str("SOLVER_BACKEND", "auto")  # auto | simd | python
 WORKER_ALIVE_TTL = env_int("WORKER_ALIVE_TTL", 5)  # seconds a silent worker still counts as alive
+# Seconds a shard's work may look lost (its worker silent, its RQ job taken off the queue
+# but never started) before the recoverer queues it again.
+CHALLENGE_LOST_GRACE_SECONDS = env_float("CHALLENGE_LOST_GRACE_SECONDS", 3.0)
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:

@@ -5,6 +5,7 @@ from rq import Worker
 
 from challenge_worker.broker import alive_key, get_queue, redis_client
 from challenge_worker.selectors import workers_alive
+from payments.tests.stack import wait_for
 
 pytestmark = [pytest.mark.urls("challenge_worker.urls"), pytest.mark.django_db]
 
@@ -79,8 +80,22 @@ def test_a_sigkilled_worker_stops_counting_when_its_liveness_key_is_gone(live_wo
     assert response.status_code == 503 and response.json()["workers"] == 0
 
 
-def test_a_liveness_key_without_rq_registration_does_not_count(live_worker):
+def test_a_cleanly_stopped_worker_stops_counting_at_once(live_worker):
     worker = live_worker("w-gone")
-    worker.register_death()  # left RQ (e.g. a clean stop) but the key has not expired yet
+
+    worker.teardown()  # what a warm shutdown ends with
 
     assert APIClient().get("/heartbeat").status_code == 503
+    assert workers_alive() == []
+
+
+def test_workers_count_again_once_redis_lost_everything_and_they_refreshed(live_worker):
+    live_worker("w-survivor")
+    redis_client().flushdb()  # a Redis restart without persistence: RQ's registry is gone too
+    assert APIClient().get("/heartbeat").status_code == 503
+
+    wait_for(lambda: workers_alive(), timeout=10, what="the worker's next liveness refresh")
+
+    assert Worker.count(queue=django_rq.get_queue("challenges")) == 0  # RQ still forgot it
+    body = APIClient().get("/heartbeat").json()
+    assert (body["status"], body["workers"]) == ("ok", 1)

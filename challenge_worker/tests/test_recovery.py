@@ -43,7 +43,7 @@ def test_a_shard_running_on_a_dead_worker_is_queued_again_once_and_then_solved(j
     task = job.tasks.get()
     _lose_to_a_dead_worker(task)
 
-    first = challenge_tasks_recover()
+    first = challenge_tasks_recover(lost_grace_seconds=0)
     second = jobs.challenge_tasks_recover()  # the clock's job, or a second recoverer
 
     assert first.requeued == [task.pk] and second["requeued"] == []
@@ -73,7 +73,7 @@ def test_two_recoverers_at_once_queue_a_lost_shard_once(job):
     def recover():
         try:
             barrier.wait()
-            reports.append(challenge_tasks_recover())
+            reports.append(challenge_tasks_recover(lost_grace_seconds=0))
         finally:
             connection.close()
 
@@ -95,11 +95,11 @@ def test_a_shard_running_on_a_live_worker_is_left_alone(job, make_worker):
     task = job.tasks.get()
     _challenges().empty()
     rq_job = _challenges().enqueue_call(func="challenge_worker.jobs.challenge_solve",
-                                        job_id="started-elsewhere")  # fmt: skip
+                                        job_id=task.rq_job_id)  # fmt: skip
     rq_job.set_status("started")
     challenge_task_claim(task_id=task.pk, worker_name=worker.name, rq_job_id=rq_job.id)
 
-    assert not challenge_tasks_recover()
+    assert not challenge_tasks_recover(lost_grace_seconds=0)
     assert ChallengeTask.objects.get().status == "running"
 
 
@@ -118,11 +118,11 @@ def test_a_shard_lost_too_often_is_given_up_and_fails_its_job(job):
     for _ in range(3):
         task.refresh_from_db()
         _lose_to_a_dead_worker(task)
-        challenge_tasks_recover()
+        challenge_tasks_recover(lost_grace_seconds=0)
 
     task.refresh_from_db()
     job.refresh_from_db()
-    assert (task.status, task.attempts) == ("exhausted", 3)
+    assert (task.status, task.attempts, task.failures) == ("exhausted", 3, 3)
     assert job.status == MasterJob.Status.FAILED
     [callback] = default_queue_jobs()
     assert callback.kwargs["complete"] is False and callback.kwargs["solutions"] == []

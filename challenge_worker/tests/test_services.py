@@ -154,7 +154,7 @@ def test_an_exhausted_report_from_a_claim_the_recoverer_replaced_is_ignored(toke
     )
     task = job.tasks.get()
     stale = challenge_task_claim(task_id=task.pk, worker_name="presumed-dead")
-    assert challenge_tasks_recover().requeued == [task.pk]  # "presumed-dead" is not alive
+    assert challenge_tasks_recover(lost_grace_seconds=0).requeued == [task.pk]  # not alive
 
     challenge_task_record_result(
         task_id=task.pk, attempt=stale.attempts, secret=None, tried=99, seconds=1, backend="x"
@@ -165,20 +165,35 @@ def test_an_exhausted_report_from_a_claim_the_recoverer_replaced_is_ignored(toke
     assert MasterJob.objects.get().status == MasterJob.Status.SOLVING
 
 
-def test_a_secret_from_a_replaced_claim_is_still_accepted(token):
+def test_a_secret_from_a_replaced_claim_is_ignored_and_the_new_attempt_reports_once(token):
     job, _ = master_job_create(
         deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
     )
     task = job.tasks.get()
-    stale = challenge_task_claim(task_id=task.pk, worker_name="slow-but-alive")
-    challenge_tasks_recover()
+    stale = challenge_task_claim(task_id=task.pk, worker_name="paused", rq_job_id=task.rq_job_id)
+    challenge_tasks_recover(lost_grace_seconds=0)
 
-    challenge_task_record_result(
+    late = challenge_task_record_result(
         task_id=task.pk, attempt=stale.attempts, secret=5, tried=5, seconds=1, backend="x"
     )
 
-    assert ChallengeTask.objects.get().status == "solved"
+    assert (late.status, late.secret) == ("queued", None)
+    # the paused worker's RQ job cannot claim the shard again either
+    assert (
+        challenge_task_claim(task_id=task.pk, worker_name="paused", rq_job_id=stale.rq_job_id)
+        is None
+    )
+    current = ChallengeTask.objects.get()
+    fresh = challenge_task_claim(task_id=task.pk, worker_name="w2", rq_job_id=current.rq_job_id)
+    challenge_task_record_result(
+        task_id=task.pk, attempt=fresh.attempts, secret=5, tried=5, seconds=1, backend="python"
+    )
+    assert (ChallengeTask.objects.get().status, ChallengeTask.objects.get().worker_name) == (
+        "solved",
+        "w2",
+    )
     assert MasterJob.objects.get().status == MasterJob.Status.SOLVED
+    assert len(default_queue_jobs()) == 1
 
 
 @pytest.mark.django_db

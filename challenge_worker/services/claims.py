@@ -1,0 +1,71 @@
+"""Workers taking shards: compare-and-set queued → running, the job row locked first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from challenge_worker.models import ChallengeTask, MasterJob
+
+
+def _lock_job_of_task(task_id: int) -> MasterJob | None:
+    job_id = ChallengeTask.objects.filter(pk=task_id).values_list("job_id", flat=True).first()
+    if job_id is None:
+        return None
+    return MasterJob.objects.select_for_update().get(pk=job_id)
+
+
+def challenge_tasks_claim(
+    *, task_ids: list[int], worker_name: str, rq_job_id: str = ""
+) -> list[ChallengeTask]:
+    """Take several queued shards of one job at once (a batch job): one transaction, and
+    all of them `running` on this worker, so a worker that dies mid-batch loses none of
+    them to the recoverer's eyes. Returns the shards actually taken, in the given order."""
+    with transaction.atomic():
+        claimed = [
+            task
+            for task_id in task_ids
+            if (task := challenge_task_claim(task_id=task_id, worker_name=worker_name,
+                                             rq_job_id=rq_job_id)) is not None
+        ]  # fmt: skip
+    return claimed
+
+
+def challenge_task_claim(
+    *, task_id: int, worker_name: str, rq_job_id: str = ""
+) -> ChallengeTask | None:
+    """Take a queued shard for ``worker_name``: compare-and-set queued → running.
+
+    ``rq_job_id`` is the claim token: the RQ job that carries the shard's current attempt
+    (``cw-task-<id>-<attempt>``, or its batch's job). A worker that took an RQ job and was
+    paused before running it may wake up after the recoverer queued the shard again under a
+    new RQ job: its claim then matches nothing and loses. Without it (tests, the shell)
+    only the status is compared.
+
+    Returns the task (with its job) or None when it is not queued any more (another worker
+    has it, it was solved or cancelled, the job is over) or not under this RQ job: the
+    caller then does nothing. The first claim of a job moves it queued → solving.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        job = _lock_job_of_task(task_id)
+        if job is None or job.is_final:
+            return None
+        changes: dict[str, Any] = {
+            "status": ChallengeTask.Status.RUNNING,
+            "worker_name": worker_name[:200],
+            "started_at": now,
+        }
+        current = ChallengeTask.objects.filter(pk=task_id, status=ChallengeTask.Status.QUEUED)
+        if rq_job_id:
+            current = current.filter(rq_job_id=rq_job_id)
+        claimed = current.update(**changes)
+        if not claimed:
+            return None
+        if job.status == MasterJob.Status.QUEUED:
+            job.status = MasterJob.Status.SOLVING
+            job.started_at = now
+            job.save(update_fields=["status", "started_at"])
+    return ChallengeTask.objects.select_related("job").get(pk=task_id)

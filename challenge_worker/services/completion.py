@@ -1,0 +1,128 @@
+"""Finishing a job once and handing its outcome to payments (the callback job)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
+
+from challenge_worker.broker import (
+    CALLBACK_QUEUE,
+    STOP_KEY_TTL,
+    callback_rq_job_id,
+    get_queue,
+    redis_client,
+    stop_key,
+)
+from challenge_worker.models import ChallengeTask, MasterJob
+
+log = logging.getLogger(__name__)
+
+
+def _set_stop_keys(keys: list[str]) -> None:
+    try:
+        with redis_client().pipeline() as pipe:
+            for key in keys:
+                pipe.set(key, 1, ex=STOP_KEY_TTL)
+            pipe.execute()
+    except RedisError:  # running shards then scan to their end: slower, still correct
+        log.exception("master: could not set stop keys %s", keys)
+
+
+def _job_settle(job: MasterJob) -> bool:
+    """With ``job`` locked: finish it if every challenge is solved, or if one can no longer
+    be. Returns True if this call finished it (which happens once per job)."""
+    if job.is_final:
+        return False
+    S = ChallengeTask.Status
+    solved: dict[str, int] = {}
+    active: set[str] = set()
+    for cid, status, secret in job.tasks.values_list("challenge_id", "status", "secret"):
+        if status == S.SOLVED:
+            solved[cid] = secret
+        elif status in ChallengeTask.ACTIVE:
+            active.add(cid)
+    ids = [str(c["challenge_id"]) for c in job.challenges]
+    if all(cid in solved for cid in ids):
+        job.status = MasterJob.Status.SOLVED
+    elif any(cid not in solved and cid not in active for cid in ids):
+        job.status = MasterJob.Status.FAILED
+        now = timezone.now()
+        job.tasks.filter(status__in=ChallengeTask.ACTIVE).update(
+            status=S.CANCELLED, finished_at=now
+        )
+        transaction.on_commit(partial(_set_stop_keys, [stop_key(job.pk)]))
+    else:
+        return False
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    transaction.on_commit(partial(_enqueue_callback, job.pk))
+    log.info("master: job %s %s", job.pk, job.status)
+    return True
+
+
+def master_job_complete(*, job_id) -> bool:
+    """Finish the job if its results allow it; True only for the call that finished it.
+
+    The result service already calls this logic in its own transaction; this entry point is
+    for the recoverer and for tests. However often it runs, a job finishes (and enqueues its
+    callback) once: the job row is locked and only an active job can finish.
+    """
+    with transaction.atomic():
+        job = MasterJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return False
+        return _job_settle(job)
+
+
+def master_job_callback_kwargs(*, job: MasterJob) -> dict[str, Any]:
+    """The keyword arguments of the callback job (see the module docstring)."""
+    secrets = dict(
+        job.tasks.filter(status=ChallengeTask.Status.SOLVED).values_list("challenge_id", "secret")
+    )
+    solutions = [
+        {"challenge_id": c["challenge_id"], "secret": secrets[str(c["challenge_id"])]}
+        for c in job.challenges
+        if str(c["challenge_id"]) in secrets
+    ]
+    return {
+        "reference": job.reference,
+        "job_id": str(job.pk),
+        "solutions": solutions,
+        "complete": job.status == MasterJob.Status.SOLVED,
+        "solved_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def _enqueue_callback(job_id) -> None:
+    """After commit: enqueue ``settings.MASTER_SOLVED_JOB`` on "default", then note it.
+
+    The RQ job id is fixed (``cw-callback-<job id>``) and enqueued with ``unique=True``, so
+    even a retry by the recoverer cannot queue it twice. If Redis is down the job stays
+    without ``callback_enqueued_at`` and the recoverer tries again.
+    """
+    job = MasterJob.objects.get(pk=job_id)
+    if job.callback_enqueued_at is not None:
+        return
+    try:
+        get_queue(CALLBACK_QUEUE).enqueue_call(
+            func=settings.MASTER_SOLVED_JOB,
+            kwargs=master_job_callback_kwargs(job=job),
+            job_id=callback_rq_job_id(job.pk),
+            unique=True,
+            description=f"master job {job.pk} {job.status}",
+        )
+    except DuplicateJobError:
+        pass  # already queued (or ran) under its fixed id
+    except RedisError:
+        log.exception("master: could not enqueue the callback of job %s", job.pk)
+        return
+    MasterJob.objects.filter(pk=job.pk, callback_enqueued_at__isnull=True).update(
+        callback_enqueued_at=timezone.now()
+    )

@@ -1,0 +1,230 @@
+"""Challenge work is never lost to a paused worker or a Redis restart (live stack, real
+processes and signals: see `stack.py`)."""
+
+import contextlib
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import django_rq
+import pytest
+from rq.job import Job
+from rq.registry import FinishedJobRegistry
+
+from challenge_worker.models import ChallengeTask, MasterJob
+from events.models import Event
+from payments.models import Purchase, PurchaseStatus
+from payments.services import purchase_create
+from payments.tests.conftest import assert_books_balance
+from payments.tests.stack import wait_for
+from wallet.services import wallet_deposit
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
+S = PurchaseStatus
+
+
+@pytest.fixture
+def buyer(make_user):
+    user = make_user()
+    wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
+    return user
+
+
+@pytest.fixture
+def event():
+    return Event.objects.order_by("-available").first()
+
+
+@pytest.fixture
+def fault_stack(stack):
+    """The stack with the settings the recoverer needs to act within the tests' bounds."""
+    stack.processes.env |= {"CHALLENGE_LOST_GRACE_SECONDS": "2"}
+    return stack
+
+
+def _signal(stack, name: str, sig: int) -> None:
+    stack.processes.running[name].send_signal(sig)
+
+
+def _submitted_transitions(purchase: Purchase) -> int:
+    return purchase.history.filter(to_status=S.SUBMITTED).count()
+
+
+def _heartbeat_status(stack) -> int:
+    try:
+        with urllib.request.urlopen(f"{stack.master.url}/heartbeat", timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+def test_a_paused_challenge_worker_loses_no_purchase_and_reports_nothing_twice(
+    fault_stack, buyer, event
+):
+    stack = fault_stack
+    stack.processes.jobs_worker()
+    stack.processes.clock()
+    stack.processes.challenge_worker("w1")
+    stack.processes.challenge_worker("paused")
+    stack.wait_workers(2)
+    # Blocked in BLPOP and stopped: Redis hands it the next job, which it cannot run.
+    _signal(stack, "paused", signal.SIGSTOP)
+    try:
+        purchases = [purchase_create(user=buyer, event_id=event.pk, quantity=2) for _ in range(4)]
+        finals = [stack.wait_final(p.pk, timeout=30) for p in purchases]
+    finally:
+        _signal(stack, "paused", signal.SIGCONT)
+
+    assert [p.status for p in finals] == [S.VALIDATED] * 4
+    requeued = list(ChallengeTask.objects.filter(attempts__gt=1))
+    assert requeued, "the paused worker took no job: the test proved nothing"
+    # Work lost before it started does not count towards giving up.
+    assert all(t.failures == 0 for t in requeued)
+
+    # Awake again, the paused worker runs the RQ job it held: its claim loses.
+    finished = FinishedJobRegistry(queue=django_rq.get_queue("challenges"))
+
+    def stale_results():
+        jobs = Job.fetch_many(finished.get_job_ids(), finished.connection)
+        return [
+            j.return_value() for j in jobs if j is not None and j.worker_name.startswith("paused")
+        ]
+
+    [stale] = wait_for(stale_results, timeout=15, what="the paused worker's stale job to run")
+    # one shard: {"claimed": False}; a batch: nothing of it claimed
+    assert stale == [] or (isinstance(stale, dict) and stale["claimed"] is False)
+    time.sleep(1)  # anything it could still report would have arrived
+
+    for purchase in finals:
+        purchase.refresh_from_db()
+        assert purchase.status == S.VALIDATED
+        assert _submitted_transitions(purchase) == 1
+    for job in MasterJob.objects.all():
+        assert job.status == MasterJob.Status.SOLVED and job.callback_enqueued_at
+        solved = job.tasks.filter(status=ChallengeTask.Status.SOLVED)
+        assert solved.count() == len(job.challenges)
+    assert_books_balance()
+
+
+def test_a_challenge_worker_paused_mid_shard_is_replaced_and_its_late_result_ignored(
+    fault_stack, buyer, event
+):
+    stack = fault_stack
+    stack.exchange.exchange.switches_update(changes={"max_secret": 3_000_000})
+    stack.processes.jobs_worker()
+    stack.processes.clock()
+    stack.processes.challenge_worker("paused")
+    stack.wait_workers(1)
+    purchase = purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    task = wait_for(
+        lambda: ChallengeTask.objects.filter(status=ChallengeTask.Status.RUNNING).first(),
+        timeout=20,
+        what="a shard running on the worker",
+    )
+    _signal(stack, "paused", signal.SIGSTOP)
+    try:
+        stack.processes.challenge_worker("rescuer")
+        final = stack.wait_final(purchase.pk, timeout=30)
+    finally:
+        _signal(stack, "paused", signal.SIGCONT)
+
+    assert final.status == S.VALIDATED
+    task.refresh_from_db()
+    assert task.attempts >= 2 and task.failures >= 1
+    time.sleep(3)  # the paused worker finishes its shard and reports: a stale report
+    final.refresh_from_db()
+    assert final.status == S.VALIDATED and _submitted_transitions(final) == 1
+    assert MasterJob.objects.get().status == MasterJob.Status.SOLVED
+    assert_books_balance()
+
+
+# --- Redis restarted with its data lost ----------------------------------------------------------
+
+
+def _tolerant_jobs_worker(stack) -> None:
+    """The stack's jobs worker (whatever its queues), as a worker that survives Redis
+    restarts: a plain `SimpleWorker` quits on the first Redis error outside its dequeue."""
+    processes, start = stack.processes, stack.processes.start
+
+    def tolerant_start(name, *args):
+        swap = {"rq.SimpleWorker": "ticketseller.rq_worker.TolerantWorker"}
+        return start(name, *(swap.get(arg, arg) for arg in args))
+
+    processes.start = tolerant_start
+    try:
+        processes.jobs_worker()
+    finally:
+        del processes.start
+
+
+def _restart_redis_empty() -> None:
+    """Stop the test Redis and start a fresh, empty one on the same port and files."""
+    connection = django_rq.get_connection("default")
+    info = connection.info("server")
+    executable, port = info.get("executable"), info["tcp_port"]
+    config = connection.config_get("dir") | connection.config_get("pidfile")
+    if not executable or not Path(executable).exists():
+        pytest.skip("the test Redis is not a local process this test can restart")
+    with contextlib.suppress(Exception):  # the connection drops as the server exits
+        connection.shutdown(nosave=True)
+    subprocess.run(
+        [
+            executable, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
+            "--save", "", "--appendonly", "no", "--dir", config["dir"],
+            "--pidfile", config["pidfile"] or str(Path(config["dir"]) / "redis.pid"),
+            "--logfile", str(Path(config["dir"]) / "redis.log"),
+        ],
+        check=True,
+        timeout=10,
+    )  # fmt: skip
+    wait_for(lambda: _pings(connection), timeout=10, what="the new Redis")
+
+
+def _pings(connection) -> bool:
+    try:
+        return connection.ping()
+    except Exception:
+        return False
+
+
+def test_after_a_redis_restart_without_data_workers_are_back_and_purchases_end_final(
+    fault_stack, buyer, event, client
+):
+    stack = fault_stack
+    stack.exchange.exchange.switches_update(changes={"max_secret": 3_000_000})
+    _tolerant_jobs_worker(stack)
+    stack.processes.clock()
+    stack.processes.challenge_worker("w1")
+    stack.processes.challenge_worker("w2")
+    stack.wait_workers(2)
+    purchases = [purchase_create(user=buyer, event_id=event.pk, quantity=2) for _ in range(2)]
+    wait_for(
+        lambda: ChallengeTask.objects.filter(status=ChallengeTask.Status.RUNNING).exists(),
+        timeout=20,
+        what="shards in flight",
+    )
+
+    _restart_redis_empty()
+    restarted = time.monotonic()
+
+    wait_for(lambda: _heartbeat_status(stack) == 200, timeout=10, every=0.2,
+             what="the master's heartbeat to answer 200")  # fmt: skip
+    wait_for(lambda: client.get("/api/v1/workers/status/").json()["available"], timeout=10,
+             every=0.2, what="the indicator to be green")  # fmt: skip
+    assert time.monotonic() - restarted < 10
+    for process in ("w1", "w2", "jobs"):
+        assert stack.processes.running[process].poll() is None, f"{process} quit on the restart"
+
+    finals = [stack.wait_final(p.pk, timeout=40) for p in purchases]
+    assert all(p.status in (S.VALIDATED, S.REJECTED, S.EXPIRED) for p in finals)
+    # Redis losing its data is not the shards' fault: none was given up for it.
+    assert not ChallengeTask.objects.filter(failures__gt=0).exists()
+    assert [p.status for p in finals] == [S.VALIDATED] * 2
+    for purchase in finals:
+        assert _submitted_transitions(purchase) == 1
+    assert_books_balance()
