@@ -1,4 +1,4 @@
-"""Purchases: creation, the state machine, and the steps of the payment flow.
+"""Purchases: the state machine and the steps of the payment flow.
 
 Every state change goes through `purchase_transition`, which locks the row, re-reads it,
 does nothing when the purchase is already in the target state, refuses moves the table does
@@ -11,23 +11,19 @@ import logging
 import uuid
 
 import django_rq
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rq import Retry
 
-from events.models import Event
-from events.services import event_seats_release, event_seats_take
+from events.services import event_seats_release
 from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
-from payments.errors import EventNotFound, TransitionNotAllowed
+from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
-from ticketseller.db import user_lock_timeout
-from ticketseller.errors import IdempotencyConflict, InvalidInput
 from wallet.selectors import wallet_get_for_user
-from wallet.services import wallet_debit, wallet_lock, wallet_refund
+from wallet.services import wallet_refund
 
 log = logging.getLogger(__name__)
 S = PurchaseStatus
@@ -43,69 +39,6 @@ def _enqueue(job: str, **kwargs) -> None:
         django_rq.get_queue("default").enqueue(job, retry=JOB_RETRY, **kwargs)
     except RedisError:
         log.exception("could not queue %s %s; the reconciler will retry", job, kwargs)
-
-
-# --- Creation -------------------------------------------------------------------------------
-
-
-def purchase_create(
-    *,
-    user,
-    event_id: int,
-    quantity: int,
-    idempotency_key: str | None = None,
-    language: str = "es",
-) -> Purchase:
-    """Debit the wallet, take the seats and record the purchase, all or nothing.
-
-    Locks the wallet row first and the event row second, always in that order, so two
-    purchases can never deadlock. The payment request is queued after the commit.
-    """
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(details={"quantity": [_("Enter a whole number.")]})
-    if not 1 <= quantity <= settings.PURCHASE_MAX_QUANTITY:
-        raise InvalidInput(
-            details={
-                "quantity": [
-                    _("Buy between 1 and %(max)d tickets.")
-                    % {"max": settings.PURCHASE_MAX_QUANTITY}
-                ]
-            }
-        )
-    with transaction.atomic(), user_lock_timeout():
-        wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
-        if idempotency_key is not None:
-            previous = Purchase.objects.filter(user=user, idempotency_key=idempotency_key).first()
-            if previous is not None:
-                if (previous.event_id, previous.quantity) != (event_id, quantity):
-                    raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
-                return previous
-        event = Event.objects.filter(pk=event_id).first()
-        if event is None:
-            raise EventNotFound()
-        purchase = Purchase(
-            user=user,
-            event=event,
-            quantity=quantity,
-            unit_price=event.price,
-            amount=event.price * quantity,
-            idempotency_key=idempotency_key,
-            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
-            deadline=timezone.now() + dt.timedelta(seconds=settings.PURCHASE_DEADLINE_SECONDS),
-        )
-        wallet_debit(
-            wallet_id=wallet.pk,
-            amount=purchase.amount,
-            reference=f"{purchase.short_number} · {event.name}"[:200],
-            idempotency_key=f"purchase:{purchase.pk}",
-        )
-        event_seats_take(event_id=event.pk, quantity=quantity)
-        purchase.save()
-        PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
-        transaction.on_commit(
-            lambda: _enqueue("payments.jobs.purchase_request_payment", purchase_id=str(purchase.pk))
-        )
-    return purchase
 
 
 # --- The state machine ----------------------------------------------------------------------
@@ -277,57 +210,3 @@ def purchase_resubmit(*, purchase_id: uuid.UUID | str, solutions: list[dict]) ->
             deposit_token=str(purchase.deposit_token), solutions=solutions
         )
         purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source="resubmitted")
-
-
-# --- Reconciliation -------------------------------------------------------------------------
-
-
-def purchases_reconcile(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Nothing stays stuck: stale purchases are pushed again, overdue ones are settled with
-    the exchange's word, or expired with a refund when the exchange has none to give."""
-    now = now or timezone.now()
-    counts = {"driven": 0, "validated": 0, "rejected": 0, "expired": 0, "errors": 0}
-    open_states = [S.RESERVED, S.SOLVING, S.SUBMITTED]
-    overdue = Purchase.objects.filter(status__in=open_states, deadline__lt=now).order_by("deadline")
-    for purchase in overdue[:limit]:
-        try:
-            counts[_settle_overdue(purchase, now)] += 1
-        except Exception:  # one bad row must not stop the others
-            log.exception("reconciling purchase %s failed", purchase.pk)
-            counts["errors"] += 1
-    stale_before = now - dt.timedelta(seconds=settings.PURCHASE_STALE_SECONDS)
-    stale = Purchase.objects.filter(
-        status__in=open_states, deadline__gte=now, updated_at__lt=stale_before
-    ).order_by("updated_at")
-    for purchase in stale[:limit]:
-        try:
-            purchase_drive(purchase_id=purchase.pk)
-            Purchase.objects.filter(pk=purchase.pk).update(updated_at=now)  # next try later
-            counts["driven"] += 1
-        except Exception:
-            log.exception("driving purchase %s failed", purchase.pk)
-            counts["errors"] += 1
-    return counts
-
-
-def _settle_overdue(purchase: Purchase, now: dt.datetime) -> str:
-    try:
-        status = exchange_client.payment_status(request_id=str(purchase.pk))
-    except Exception as exc:  # exchange down or without the extension: decide on our clock
-        status = "unknown"
-        purchase_record_error(purchase.pk, f"reconcile: {exc}")
-    if status in ("valid", "invalid"):
-        purchase_apply_verdict(
-            purchase_id=purchase.pk, valid=status == "valid", source="reconciled with the exchange"
-        )
-        return "validated" if status == "valid" else "rejected"
-    grace = dt.timedelta(seconds=settings.PURCHASE_EXPIRE_GRACE_SECONDS)
-    if status is None or now >= purchase.deadline + grace:
-        reason = f"deadline passed (exchange: {status or 'never received it'})"
-        try:
-            purchase_transition(purchase_id=purchase.pk, to=S.EXPIRED, reason=reason)
-        except TransitionNotAllowed:
-            return "driven"  # it reached a final state meanwhile
-        return "expired"
-    purchase_drive(purchase_id=purchase.pk)
-    return "driven"

@@ -1,0 +1,32 @@
+"""Everything that writes purchases (see STYLE.md: services are the only writers).
+
+A package of three modules: `purchases` (creation), `flow` (the state machine and the
+steps of the payment flow) and `reconcile` (the clock's pass over stuck purchases). The
+public names are re-exported here, so `from payments.services import X` keeps working.
+"""
+
+from payments.services.flow import (
+    JOB_RETRY,
+    purchase_apply_verdict,
+    purchase_drive,
+    purchase_record_error,
+    purchase_request_payment,
+    purchase_resubmit,
+    purchase_submit_solution,
+    purchase_transition,
+)
+from payments.services.purchases import purchase_create
+from payments.services.reconcile import purchases_reconcile
+
+__all__ = [
+    "JOB_RETRY",
+    "purchase_apply_verdict",
+    "purchase_create",
+    "purchase_drive",
+    "purchase_record_error",
+    "purchase_request_payment",
+    "purchase_resubmit",
+    "purchase_submit_solution",
+    "purchase_transition",
+    "purchases_reconcile",
+]
