@@ -19,3 +19,18 @@ class NotYetValidated(ServiceError):
     code = "not_validated"
     status = 409
     default_message = _("The ticket is available once the payment is validated.")
+
+
+class EventPast(ServiceError):
+    code = "event_past"
+    status = 409
+    default_message = _("This event has already taken place; its tickets are no longer sold.")
+
+
+class EventFree(ServiceError):
+    """The exchange takes only payments of at least 1 CLP, so a free event cannot go through
+    it; free tickets are not offered rather than half supported."""
+
+    code = "event_free"
+    status = 409
+    default_message = _("This event is free: its tickets are not sold here.")

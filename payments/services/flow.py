@@ -22,6 +22,7 @@ from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
 from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
+from payments.services.attention import purchase_record_error, purchase_record_late_verdict
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_refund
 
@@ -61,6 +62,7 @@ def purchase_transition(
             setattr(purchase, name, value)
         if to in FINAL_STATES:
             purchase.finished_at = timezone.now()
+        purchase.attempts, purchase.next_attempt_at = 0, None  # it moved: back-off starts over
         purchase.save()
         PurchaseEvent.objects.create(
             purchase=purchase, from_status=previous, to_status=to, reason=reason[:300]
@@ -84,23 +86,27 @@ def _give_back(purchase: Purchase) -> None:
 
 
 def purchase_apply_verdict(*, purchase_id: uuid.UUID | str, valid: bool, source: str) -> bool:
-    """Act on the exchange's verdict, from the synchronous answer or the webhook, whichever
-    comes first; the second is a no-op. Returns True if this call changed the purchase."""
+    """Act on the exchange's verdict, from the synchronous answer, the webhook or the
+    reconciler, whichever comes first; the others are no-ops. Returns True if this call
+    changed the purchase. A verdict the state machine refuses is never dropped: after a final
+    state it is recorded as a late verdict, before one the purchase is flagged for staff."""
     to = S.VALIDATED if valid else S.REJECTED
     try:
         _, changed = purchase_transition(
             purchase_id=purchase_id, to=to, reason=f"{source}: {'valid' if valid else 'invalid'}"
         )
     except TransitionNotAllowed as exc:
-        # e.g. a late verdict for a purchase we already expired: final states never change.
-        log.warning("verdict %s for purchase %s ignored: %s", to, purchase_id, exc.details)
+        if exc.details["from"] in FINAL_STATES:
+            purchase_record_late_verdict(purchase_id=purchase_id, valid=valid, source=source)
+        else:  # e.g. "valid" for a purchase we never submitted: a person must look
+            purchase_record_error(
+                purchase_id,
+                f"{source}: the exchange says {'valid' if valid else 'invalid'} "
+                f"but the purchase is {exc.details['from']}",
+                permanent=True,
+            )
         return False
     return changed
-
-
-def purchase_record_error(purchase_id, message: str) -> None:
-    """Keep the last failure on the purchase, for staff (admin) and for the reconciler."""
-    Purchase.objects.filter(pk=purchase_id).update(last_error=message[:2000])
 
 
 # --- The flow's steps (each runs as an RQ job, outside any transaction) ---------------------
@@ -126,7 +132,8 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
                 quantity=purchase.quantity,
                 value=purchase.amount,
             )
-        except exchange_client.ExchangeRefused as exc:
+        except exchange_client.ExchangeRefused as exc:  # a "no" (408/429 are DependencyDown)
+            Purchase.objects.filter(pk=purchase.pk).update(last_error=f"exchange refused: {exc}")
             purchase_apply_verdict(
                 purchase_id=purchase.pk, valid=False, source=f"exchange refused ({exc})"
             )
@@ -147,14 +154,19 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         reference=str(purchase.pk),
     )
     Purchase.objects.filter(pk=purchase.pk).update(
-        master_job_id=job_id, challenges_queued_at=timezone.now(), last_error=""
+        master_job_id=job_id,
+        challenges_queued_at=timezone.now(),
+        last_error="",
+        attempts=0,
+        next_attempt_at=None,
     )
 
 
 def purchase_submit_solution(
     *, purchase_id: uuid.UUID | str, solutions: list[dict], solved_at: dt.datetime | None = None
 ) -> None:
-    """Called (as a job) the moment the master's last challenge is solved: submit at once."""
+    """Called (as a job) the moment the master's last challenge is solved: submit at once.
+    The secrets are stored first, so the reconciler can resubmit them to learn the verdict."""
     try:
         purchase, _changed = purchase_transition(
             purchase_id=purchase_id,
@@ -163,15 +175,22 @@ def purchase_submit_solution(
             solved_at=solved_at or timezone.now(),
             submitted_at=timezone.now(),
             challenges_solved=len(solutions),
+            solutions=solutions,
         )
     except TransitionNotAllowed:
         return  # already decided (e.g. rejected by the exchange's deadline): nothing to send
     if purchase.status != S.SUBMITTED:
         return
+    if not purchase.solutions:  # submitted before the secrets were kept
+        Purchase.objects.filter(pk=purchase.pk).update(solutions=solutions)
+    _submit(purchase, solutions, source="synchronous answer")
+
+
+def _submit(purchase: Purchase, solutions: list[dict], *, source: str) -> None:
     valid = exchange_client.solution_submit(
         deposit_token=str(purchase.deposit_token), solutions=solutions
     )
-    purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source="synchronous answer")
+    purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source=source)
 
 
 def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
@@ -179,6 +198,9 @@ def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
     purchase = Purchase.objects.get(pk=purchase_id)
     if purchase.is_final:
         return "final"
+    if purchase.status == S.SUBMITTED and purchase.solutions:
+        _enqueue("payments.jobs.purchase_resubmit", purchase_id=str(purchase.pk))
+        return "resubmit"
     if purchase.status == S.SUBMITTED or (purchase.status == S.SOLVING and purchase.master_job_id):
         job = (
             master_client.job_detail(job_id=str(purchase.master_job_id))
@@ -201,12 +223,14 @@ def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
     return "request"
 
 
-def purchase_resubmit(*, purchase_id: uuid.UUID | str, solutions: list[dict]) -> None:
+def purchase_resubmit(*, purchase_id: uuid.UUID | str, solutions: list[dict] | None = None) -> None:
+    """Submit the solved secrets again (the exchange answers the same verdict every time);
+    without `solutions`, the ones stored when the purchase was first submitted."""
     purchase = Purchase.objects.get(pk=purchase_id)
+    solutions = solutions or purchase.solutions
+    if not solutions:
+        return
     if purchase.status == S.SOLVING:
         purchase_submit_solution(purchase_id=purchase.pk, solutions=solutions)
     elif purchase.status == S.SUBMITTED:
-        valid = exchange_client.solution_submit(
-            deposit_token=str(purchase.deposit_token), solutions=solutions
-        )
-        purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source="resubmitted")
+        _submit(purchase, solutions, source="resubmitted")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Event
 from events.services import event_seats_take
-from payments.errors import EventNotFound
+from payments.errors import EventFree, EventNotFound, EventPast
 from payments.models import Purchase, PurchaseEvent, PurchaseStatus
 from payments.services.flow import _enqueue
 from ticketseller.db import user_lock_timeout
@@ -55,6 +55,10 @@ def purchase_create(
         event = Event.objects.filter(pk=event_id).first()
         if event is None:
             raise EventNotFound()
+        if event.date <= timezone.now():
+            raise EventPast(details={"date": event.date.isoformat()})
+        if event.price <= 0:
+            raise EventFree()
         purchase = Purchase(
             user=user,
             event=event,
