@@ -56,12 +56,17 @@ def _attempt(purchase: Purchase, step: Callable[[Purchase], str]) -> str:
     try:
         return step(purchase)
     except Exception as exc:
-        log.exception("reconciling purchase %s failed", purchase.pk)
+        transient = isinstance(exc, TRANSIENT_FAILURES)
+        log.log(
+            logging.WARNING if transient else logging.ERROR,
+            "reconciling purchase %s failed: %s",
+            purchase.pk,
+            exc,
+            exc_info=not transient,
+        )
         try:
             purchase_record_error(
-                purchase.pk,
-                f"reconcile: {type(exc).__name__}: {exc}",
-                permanent=not isinstance(exc, TRANSIENT_FAILURES),
+                purchase.pk, f"reconcile: {type(exc).__name__}: {exc}", permanent=not transient
             )
         except Exception:  # the database itself is down: the next pass tries again
             log.exception("could not record the failure of purchase %s", purchase.pk)
