@@ -23,19 +23,24 @@ def _records_failures(job):
         try:
             return job(purchase_id=purchase_id, **kwargs)
         except TRANSIENT_FAILURES as exc:
-            _record(purchase_id, f"{job.__name__}: {exc}", permanent=False)
+            _record(purchase_id, f"{job.__name__}: {exc}", permanent=False, back_off=False)
             raise
         except Exception as exc:
             log.exception("%s for purchase %s failed for good", job.__name__, purchase_id)
-            _record(purchase_id, f"{job.__name__}: {type(exc).__name__}: {exc}", permanent=True)
+            _record(
+                purchase_id,
+                f"{job.__name__}: {type(exc).__name__}: {exc}",
+                permanent=True,
+                back_off=True,
+            )
             return f"failed: {exc}"
 
     return run
 
 
-def _record(purchase_id: str, message: str, *, permanent: bool) -> None:
+def _record(purchase_id: str, message: str, *, permanent: bool, back_off: bool) -> None:
     try:
-        services.purchase_record_error(purchase_id, message, permanent=permanent)
+        services.purchase_record_error(purchase_id, message, permanent=permanent, back_off=back_off)
     except Exception:  # the database is what failed: RQ's own record has to do
         log.exception("could not record the failure of purchase %s", purchase_id)
 

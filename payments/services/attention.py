@@ -28,10 +28,12 @@ def purchase_retry_delay(*, attempts: int) -> dt.timedelta:
 
 
 def purchase_record_error(
-    purchase_id: uuid.UUID | str, message: str, *, permanent: bool = False
+    purchase_id: uuid.UUID | str, message: str, *, permanent: bool = False, back_off: bool = True
 ) -> None:
-    """Keep the failure on the purchase and push its next attempt back. A permanent failure,
-    or too many in a row, flags the purchase for staff."""
+    """Keep the failure on the purchase and push the reconciler's next attempt back (not with
+    `back_off=False`: a job RQ retries on its own schedule must not also hold the reconciler
+    off, which is the backstop). A permanent failure, or too many in a row, flags the
+    purchase for staff."""
     now = timezone.now()
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update().filter(pk=purchase_id).first()
@@ -39,11 +41,9 @@ def purchase_record_error(
             log.warning("failure for unknown purchase %s: %s", purchase_id, message)
             return
         attempts = purchase.attempts + 1
-        fields = {
-            "last_error": message[:2000],
-            "attempts": attempts,
-            "next_attempt_at": now + purchase_retry_delay(attempts=attempts),
-        }
+        fields = {"last_error": message[:2000], "attempts": attempts}
+        if back_off:
+            fields["next_attempt_at"] = now + purchase_retry_delay(attempts=attempts)
         if permanent or attempts >= settings.PURCHASE_ATTENTION_AFTER:
             fields["needs_attention"] = message[:2000]
         Purchase.objects.filter(pk=purchase.pk).update(**fields)
