@@ -175,7 +175,7 @@ class StrictBooleanField(serializers.BooleanField):
 class ValidationSerializer(serializers.Serializer):
     request_id = serializers.UUIDField()
     valid = StrictBooleanField()
-    deposit_token = serializers.UUIDField(required=False)
+    deposit_token = serializers.CharField(required=False, max_length=100)
     group_id = serializers.IntegerField(required=False)
     seller = serializers.IntegerField(required=False)
 
@@ -247,6 +247,7 @@ def _mismatch(purchase: Purchase, data: dict) -> str:
     if "group_id" in data and data["group_id"] != settings.EXCHANGE_GROUP_ID:
         return f"group_id {data['group_id']} is not ours ({settings.EXCHANGE_GROUP_ID})."
     token = data.get("deposit_token")
-    if token is not None and purchase.deposit_token is not None and token != purchase.deposit_token:
+    ours = purchase.deposit_token
+    if token is not None and ours is not None and token.strip().lower() != str(ours):
         return "deposit_token does not match the purchase's."
     return ""
