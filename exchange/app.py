@@ -116,6 +116,8 @@ class ExchangeApp:
             status, payload = self._dispatch(method, path, environ, extra_headers)
         except ExchangeError as exc:
             status, payload = exc.status, {"message": exc.message}
+            if exc.code:
+                payload["code"] = exc.code
             if exc.errors:
                 payload["errors"] = exc.errors
         except Exception:  # never a traceback to the client; the log keeps it
@@ -166,7 +168,7 @@ class ExchangeApp:
             query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             request = Request(method, path, query, environ, match.groupdict())
             return 200, handler(request)
-        raise NotFound(f"no such path: {path}")
+        raise NotFound(f"no such path: {path}", code="unknown_route")
 
     # handlers
     def health(self, request: Request) -> Any:

@@ -39,10 +39,15 @@ class ExchangeError(Exception):
 
     status = 500
 
-    def __init__(self, message: str, *, errors: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, errors: Mapping[str, str] | None = None, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = dict(errors or {})
+        # A stable word for clients that must tell two answers with one status apart
+        # (an unknown payment from an unknown route, both 404).
+        self.code = code
 
 
 class BadRequest(ExchangeError):
@@ -212,7 +217,7 @@ class Exchange:
         with self.store.transaction() as tx:
             payment = tx.payment_get(request_id.lower())
             if payment is None:
-                raise NotFound(f"unknown request_id {request_id}")
+                raise NotFound(f"unknown request_id {request_id}", code="unknown_payment")
             answer = self._payment_answer(tx, payment)
         valid = {"pending": None, "valid": True, "invalid": False}[payment["status"]]
         return {
@@ -254,7 +259,7 @@ class Exchange:
         with self.store.transaction() as tx:
             payment = tx.payment_by_token(token)
             if payment is None:
-                raise NotFound(f"unknown deposit_token {token}")
+                raise NotFound(f"unknown deposit_token {token}", code="unknown_deposit_token")
             if payment["status"] == "pending":
                 now = self._clock()
                 valid, reason = self._judge(tx, payment, submitted, now)

@@ -20,6 +20,23 @@ class PurchaseEventInline(admin.TabularInline):
         return False
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Purchases that cannot make progress by themselves (see `needs_attention`)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(needs_attention="")
+        if self.value() == "no":
+            return queryset.filter(needs_attention="")
+        return queryset
+
+
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
     """Read-only: no save button, no form that could rewrite a row a transition changed
@@ -30,7 +47,7 @@ class PurchaseAdmin(admin.ModelAdmin):
         "short_number", "user", "event", "quantity", "amount", "status", "created_at",
         "last_error_short",
     ]  # fmt: skip
-    list_filter = ["status", "created_at"]
+    list_filter = ["status", NeedsAttentionFilter, "late_verdict", "created_at"]
     search_fields = ["id", "user__username", "user__email", "event__name", "deposit_token"]
     list_select_related = ["user", "event"]
     date_hierarchy = "created_at"
@@ -41,8 +58,9 @@ class PurchaseAdmin(admin.ModelAdmin):
         "master_job_id", "challenges_total", "challenges_solved", "max_secret", "deadline",
         "last_error", "created_at", "updated_at", "payment_requested_at", "challenges_queued_at",
         "solved_at", "submitted_at", "finished_at", "idempotency_key",
+        "needs_attention", "attempts", "next_attempt_at", "late_verdict", "late_verdict_at",
     ]  # fmt: skip
-    exclude = ["challenges"]
+    exclude = ["challenges", "solutions"]
 
     def has_add_permission(self, request):
         return False
@@ -107,9 +125,9 @@ class PurchaseAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _(
-                    "Not refunded: %(numbers)s. Only a purchase still in flight (reserved, "
-                    "solving or submitted) whose deadline has passed can be expired and "
-                    "refunded; before its deadline the exchange may still validate it."
+                    "Not refunded: %(numbers)s. Only a reserved or solving purchase whose "
+                    "deadline has passed can be expired and refunded; before its deadline, or "
+                    "once submitted, the exchange may still validate it."
                 )
                 % {"numbers": ", ".join(refused)},
                 messages.WARNING,

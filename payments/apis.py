@@ -2,6 +2,7 @@ import json
 import logging
 import uuid
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -100,7 +101,11 @@ class PurchaseListCreateApi(generics.ListAPIView):
             400: OpenApiResponse(ErrorSerializer, "Invalid quantity or key."),
             402: OpenApiResponse(ErrorSerializer, "Insufficient funds."),
             404: OpenApiResponse(ErrorSerializer, "No such event."),
-            409: OpenApiResponse(ErrorSerializer, "Sold out, or key reused with another body."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                "Sold out (`sold_out`), event over (`event_past`), free event (`event_free`), "
+                "or key reused with another body (`idempotency_conflict`).",
+            ),
             503: OpenApiResponse(ErrorSerializer, "Busy, try again."),
             **_ERRORS,
         },
@@ -158,10 +163,19 @@ class WorkersStatusApi(APIView):
         )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """Only JSON true or false: the string "false" is not a verdict (and is truthy)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ValidationSerializer(serializers.Serializer):
     request_id = serializers.UUIDField()
-    valid = serializers.BooleanField()
-    deposit_token = serializers.CharField(required=False)
+    valid = StrictBooleanField()
+    deposit_token = serializers.CharField(required=False, max_length=100)
     group_id = serializers.IntegerField(required=False)
     seller = serializers.IntegerField(required=False)
 
@@ -182,6 +196,9 @@ class ValidationSerializer(serializers.Serializer):
         204: None,
         400: ErrorSerializer,
         401: OpenApiResponse(ErrorSerializer, "Missing or bad signature."),
+        409: OpenApiResponse(
+            ErrorSerializer, "`validation_mismatch`: group or deposit token not this purchase's."
+        ),
     },
 )
 class ExchangeValidationApi(APIView):
@@ -208,10 +225,29 @@ class ExchangeValidationApi(APIView):
         data = ValidationSerializer(data=payload)
         data.is_valid(raise_exception=True)
         purchase_id = data.validated_data["request_id"]
-        if not Purchase.objects.filter(pk=purchase_id).exists():
+        purchase = Purchase.objects.filter(pk=purchase_id).first()
+        if purchase is None:
             log.warning("validation for unknown purchase %s ignored", purchase_id)
-        else:
-            purchase_apply_verdict(
-                purchase_id=purchase_id, valid=data.validated_data["valid"], source="webhook"
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        mismatch = _mismatch(purchase, data.validated_data)
+        if mismatch:
+            log.warning("validation for purchase %s refused: %s", purchase_id, mismatch)
+            return Response(
+                error_body("validation_mismatch", mismatch), status=status.HTTP_409_CONFLICT
             )
+        purchase_apply_verdict(
+            purchase_id=purchase_id, valid=data.validated_data["valid"], source="webhook"
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _mismatch(purchase: Purchase, data: dict) -> str:
+    """Why a signed validation does not belong to this purchase, or "" when it does. The
+    deposit token is checked once we know ours (the payment's answer may have been lost)."""
+    if "group_id" in data and data["group_id"] != settings.EXCHANGE_GROUP_ID:
+        return f"group_id {data['group_id']} is not ours ({settings.EXCHANGE_GROUP_ID})."
+    token = data.get("deposit_token")
+    ours = purchase.deposit_token
+    if token is not None and ours is not None and token.strip().lower() != str(ours):
+        return "deposit_token does not match the purchase's."
+    return ""

@@ -25,5 +25,20 @@ class StaffRefundNotAllowed(ServiceError):
     code = "refund_not_allowed"
     status = 409
     default_message = _(
-        "Only a purchase still in flight whose deadline has passed can be expired and refunded."
+        "Only a reserved or solving purchase whose deadline has passed can be expired and refunded."
     )
+
+
+class EventPast(ServiceError):
+    code = "event_past"
+    status = 409
+    default_message = _("This event has already taken place; its tickets are no longer sold.")
+
+
+class EventFree(ServiceError):
+    """The exchange takes only payments of at least 1 CLP, so a free event cannot go through
+    it; free tickets are not offered rather than half supported."""
+
+    code = "event_free"
+    status = 409
+    default_message = _("This event is free: its tickets are not sold here.")

@@ -1,14 +1,20 @@
 """RQ jobs of the purchase flow: thin wrappers that load ids and call one service.
 
-A transient failure (exchange or master down) is recorded on the purchase, so staff see it
-in the admin, and re-raised so RQ retries the job with backoff (`services.JOB_RETRY`).
+Every failure is recorded on the purchase, so staff see it in the admin. Only a transient
+one (a dependency down, Redis or the database unreachable) is re-raised, so RQ retries the
+job with backoff (`services.JOB_RETRY`); a permanent one (a refused transition, a missing
+row, a 4xx or a malformed answer from the exchange) would fail the same way again, so it
+flags the purchase instead and the job ends.
 """
 
 import datetime as dt
+import logging
 from functools import wraps
 
 from payments import services
-from ticketseller.http import DependencyDown
+from payments.services.attention import TRANSIENT_FAILURES
+
+log = logging.getLogger(__name__)
 
 
 def _records_failures(job):
@@ -16,11 +22,27 @@ def _records_failures(job):
     def run(*, purchase_id: str, **kwargs):
         try:
             return job(purchase_id=purchase_id, **kwargs)
-        except DependencyDown as exc:
-            services.purchase_record_error(purchase_id, f"{job.__name__}: {exc}")
+        except TRANSIENT_FAILURES as exc:
+            _record(purchase_id, f"{job.__name__}: {exc}", permanent=False, back_off=False)
             raise
+        except Exception as exc:
+            log.exception("%s for purchase %s failed for good", job.__name__, purchase_id)
+            _record(
+                purchase_id,
+                f"{job.__name__}: {type(exc).__name__}: {exc}",
+                permanent=True,
+                back_off=True,
+            )
+            return f"failed: {exc}"
 
     return run
+
+
+def _record(purchase_id: str, message: str, *, permanent: bool, back_off: bool) -> None:
+    try:
+        services.purchase_record_error(purchase_id, message, permanent=permanent, back_off=back_off)
+    except Exception:  # the database is what failed: RQ's own record has to do
+        log.exception("could not record the failure of purchase %s", purchase_id)
 
 
 @_records_failures
@@ -44,7 +66,7 @@ def _submit(*, purchase_id: str, solutions: list[dict], solved_at) -> None:
 
 
 @_records_failures
-def purchase_resubmit(*, purchase_id: str, solutions: list[dict]) -> None:
+def purchase_resubmit(*, purchase_id: str, solutions: list[dict] | None = None) -> None:
     services.purchase_resubmit(purchase_id=purchase_id, solutions=solutions)
 
 

@@ -24,7 +24,9 @@ FINAL_STATES = frozenset({S.VALIDATED, S.REJECTED, S.EXPIRED})
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.RESERVED: frozenset({S.SOLVING, S.REJECTED, S.EXPIRED}),
     S.SOLVING: frozenset({S.SUBMITTED, S.REJECTED, S.EXPIRED}),
-    S.SUBMITTED: frozenset({S.VALIDATED, S.REJECTED, S.EXPIRED}),
+    # Once submitted only the exchange's verdict ends a purchase: the exchange may have taken
+    # the money, so our clock never expires it (the reconciler keeps asking instead).
+    S.SUBMITTED: frozenset({S.VALIDATED, S.REJECTED}),
     S.VALIDATED: frozenset(),
     S.REJECTED: frozenset(),
     S.EXPIRED: frozenset(),
@@ -52,11 +54,27 @@ class Purchase(models.Model):
     # The exchange's challenges, kept so a retry can hand them to the master again.
     challenges = models.JSONField(default=list, blank=True)
     max_secret = models.PositiveBigIntegerField(null=True, blank=True)
+    # The solved secrets as submitted: resubmitting them is how the protocol tells a verdict.
+    solutions = models.JSONField(default=list, blank=True)
     master_job_id = models.UUIDField(null=True, blank=True)
     challenges_total = models.PositiveSmallIntegerField(default=0)
     challenges_solved = models.PositiveSmallIntegerField(default=0)
     deadline = models.DateTimeField(_("deadline"), db_index=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # A purchase that cannot make progress by itself says why here, for staff (admin filter).
+    needs_attention = models.TextField(_("needs attention"), blank=True)
+    # Failed attempts in a row, and when the reconciler may try again (exponential back-off).
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # The exchange's verdict when it arrived after the purchase was already final here
+    # (e.g. "valid" after we expired it): never acted on, never dropped.
+    late_verdict = models.CharField(
+        _("late verdict"),
+        max_length=8,
+        blank=True,
+        choices=[("valid", _("valid")), ("invalid", _("invalid"))],
+    )
+    late_verdict_at = models.DateTimeField(_("late verdict at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # One timestamp per hop, for the latency breakdown (bench/purchase.py, admin).

@@ -17,9 +17,10 @@ def purchase_staff_expire(
 ) -> tuple[Purchase, bool]:
     """Expire and refund a purchase that is stuck past its deadline.
 
-    Allowed only while the purchase is not final and its deadline has passed: before the
-    deadline the pipeline (and the exchange's verdict) still owns it, and a final purchase
-    already has its outcome. Refund and seats come from the EXPIRED transition itself.
+    Allowed only while the purchase is reserved or solving and its deadline has passed: before
+    the deadline the pipeline still owns it; a submitted purchase is never expired, since the
+    exchange may already hold the money and its verdict will come (the reconciler keeps
+    asking); a final purchase already has its outcome. Refund and seats come from the EXPIRED transition itself.
     Raises `StaffRefundNotAllowed` otherwise. Returns (purchase, changed): expiring an already
     expired one changes nothing.
     """
@@ -27,7 +28,8 @@ def purchase_staff_expire(
         purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
         if purchase.status == PurchaseStatus.EXPIRED:
             return purchase, False
-        if purchase.is_final or purchase.deadline > timezone.now():
+        in_flight = purchase.status in (PurchaseStatus.RESERVED, PurchaseStatus.SOLVING)
+        if not in_flight or purchase.deadline > timezone.now():
             raise StaffRefundNotAllowed(
                 details={"status": purchase.status, "deadline": purchase.deadline.isoformat()}
             )

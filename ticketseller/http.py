@@ -1,9 +1,11 @@
 """A small JSON-over-HTTP client for the integrations (exchange, workers master).
 
-Every call has a timeout. Transport errors and 5xx answers are retried with exponential
-backoff and full jitter; 4xx answers are returned at once (retrying cannot fix them). The
-callers make retries safe: the exchange is idempotent by `request_id`, the master by
-`deposit_token`.
+Every call has a timeout. Transport errors and transient answers (408, 425, 429, 5xx) are
+retried with exponential backoff and full jitter, waiting at least what `Retry-After`
+(seconds) asks; all the pauses of one call together never exceed `max_sleep`, the caller's
+share of its deadline, so a job never sleeps for long inside a worker. Other answers are
+returned at once (retrying cannot fix a 4xx). The callers make retries safe: the exchange is
+idempotent by `request_id`, the master by `deposit_token`.
 """
 
 import logging
@@ -18,14 +20,24 @@ import requests
 log = logging.getLogger(__name__)
 
 
+# Answers that say "not now" rather than "no": worth another try.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+
+
+def is_transient(status: int) -> bool:
+    return status in TRANSIENT_STATUSES or status >= 500
+
+
 class DependencyDown(Exception):
-    """The remote service did not answer usefully after every retry."""
+    """The remote service did not answer usefully after every retry (a transient failure)."""
 
 
 @dataclass(frozen=True)
 class JsonResponse:
     status: int
     body: Any
+    # False when the body was not JSON (then `body` is `{"message": <the text>}`).
+    is_json: bool = True
 
     @property
     def ok(self) -> bool:
@@ -39,6 +51,7 @@ class JsonClient:
     attempts: int = 4
     backoff_base: float = 0.2
     backoff_cap: float = 3.0
+    max_sleep: float = 3.0  # seconds of pauses between the attempts of one call, at most
     headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
@@ -50,23 +63,40 @@ class JsonClient:
     def request(self, method: str, path: str, *, json: Any = None, attempts: int | None = None):
         url = f"{self.base_url}/{path.lstrip('/')}"
         tries = attempts or self.attempts
-        last_error: str = ""
+        last_error, slept = "", 0.0
         for attempt in range(1, tries + 1):
+            asked: float | None = None
             try:
                 response = self._session.request(method, url, json=json, timeout=self.timeout)
             except requests.RequestException as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
             else:
-                if response.status_code < 500:
-                    return JsonResponse(response.status_code, _json_or_text(response))
-                last_error = f"HTTP {response.status_code}"
-            if attempt < tries:
-                delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
-                log.warning(
-                    "%s %s failed (%s), retry %d in %.2fs", method, url, last_error, attempt, delay
-                )
-                time.sleep(delay)
-        raise DependencyDown(f"{method} {url}: {last_error} after {tries} attempts")
+                body, is_json = _json_or_text(response)
+                if not is_transient(response.status_code):
+                    return JsonResponse(response.status_code, body, is_json)
+                last_error = f"HTTP {response.status_code} {_message(body)}".strip()
+                asked = retry_after_seconds(response.headers.get("Retry-After"))
+            pause = self._pause(attempt, asked, slept) if attempt < tries else None
+            if pause is None:
+                if asked and attempt < tries:
+                    last_error += f" (Retry-After {asked:g}s is beyond this call's budget)"
+                break
+            log.warning(
+                "%s %s failed (%s), retry %d in %.2fs", method, url, last_error, attempt, pause
+            )
+            time.sleep(pause)
+            slept += pause
+        raise DependencyDown(f"{method} {url}: {last_error} after {attempt} attempts")
+
+    def _pause(self, attempt: int, asked: float | None, slept: float) -> float | None:
+        """How long to wait before the next attempt; None when the budget does not allow
+        one (an exchange asking for longer than we may wait is as good as down for now)."""
+        left = self.max_sleep - slept
+        if asked is not None and asked > left:
+            return None
+        backoff = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+        pause = min(max(backoff, asked or 0.0), left)
+        return pause if left > 0 else None
 
     def get(self, path: str, **kwargs) -> JsonResponse:
         return self.request("GET", path, **kwargs)
@@ -75,23 +105,43 @@ class JsonClient:
         return self.request("POST", path, json=json, **kwargs)
 
 
-def _json_or_text(response: requests.Response) -> Any:
+def _json_or_text(response: requests.Response) -> tuple[Any, bool]:
     try:
-        return response.json()
+        return response.json(), True
     except ValueError:
-        return {"message": response.text[:500]}
+        return {"message": response.text[:500]}, False
+
+
+def _message(body: Any) -> str:
+    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """`Retry-After` in seconds (the form exchanges use); None when absent or unreadable."""
+    try:
+        seconds = float((header or "").strip())
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), 24 * 3600.0) if seconds == seconds else None
 
 
 _local = threading.local()
 
 
 def json_client(
-    base_url: str, *, timeout: float, attempts: int = 4, headers: dict[str, str] | None = None
+    base_url: str,
+    *,
+    timeout: float,
+    attempts: int = 4,
+    max_sleep: float = 3.0,
+    headers: dict[str, str] | None = None,
 ) -> JsonClient:
     """A client reused per thread and configuration, so connections are kept alive
     (a `requests.Session` must not be shared between threads)."""
-    key = (base_url, timeout, attempts, tuple(sorted((headers or {}).items())))
+    key = (base_url, timeout, attempts, max_sleep, tuple(sorted((headers or {}).items())))
     clients = _local.__dict__.setdefault("clients", {})
     if key not in clients:
-        clients[key] = JsonClient(base_url, timeout=timeout, attempts=attempts, headers=headers)
+        clients[key] = JsonClient(
+            base_url, timeout=timeout, attempts=attempts, max_sleep=max_sleep, headers=headers
+        )
     return clients[key]

@@ -236,6 +236,14 @@ if not DEBUG:
     )
 
 EXCHANGE_DEFAULT_MAX_SECRET = env_int("EXCHANGE_DEFAULT_MAX_SECRET", 500_000)
+# Seconds one exchange call may spend pausing between retries (Retry-After included): the
+# job's share of the purchase deadline. Past it the job gives up and is retried later.
+EXCHANGE_RETRY_BUDGET_SECONDS = env_float("EXCHANGE_RETRY_BUDGET_SECONDS", 4.0)
+# The reconciler's back-off for a purchase that keeps failing: base·2^attempts, capped.
+PURCHASE_RETRY_BASE_SECONDS = env_float("PURCHASE_RETRY_BASE_SECONDS", 2.0)
+PURCHASE_RETRY_CAP_SECONDS = env_float("PURCHASE_RETRY_CAP_SECONDS", 600.0)
+# After this many failed attempts in a row a purchase is flagged for staff (needs attention).
+PURCHASE_ATTENTION_AFTER = env_int("PURCHASE_ATTENTION_AFTER", 5)
 
 # --- Purchases ------------------------------------------------------------------------------
 PURCHASE_MAX_QUANTITY = env_int("PURCHASE_MAX_QUANTITY", 10)

@@ -142,6 +142,22 @@ def test_expire_and_refund_leaves_a_final_purchase_alone(staff, purchase):
     assert "No reembolsadas" in _messages(response)
 
 
+def test_expire_and_refund_leaves_a_submitted_purchase_to_the_exchange(staff, purchase):
+    from django.utils import timezone
+
+    from payments.services import purchase_transition
+
+    for to in ("solving", "submitted"):
+        purchase_transition(purchase_id=purchase.pk, to=to, reason="test")
+    Purchase.objects.filter(pk=purchase.pk).update(deadline=timezone.now())
+
+    response = _act(staff, "expire_and_refund", purchase)
+
+    assert Purchase.objects.get().status == PurchaseStatus.SUBMITTED
+    assert purchase.user.wallet.balance < 100_000
+    assert "una vez enviada" in _messages(response)
+
+
 def test_resend_ticket_queues_the_delivery_again(
     staff, purchase, redis_flushed, django_capture_on_commit_callbacks
 ):

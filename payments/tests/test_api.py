@@ -107,3 +107,24 @@ def test_the_workers_status_says_unavailable_when_the_master_does_not_answer(api
     settings.MASTER_URL = "http://127.0.0.1:9"  # nothing listens there
     body = api_client.get("/api/v1/workers/status/").json()
     assert body["available"] is False and body["workers"] == 0 and "checked_at" in body
+
+
+def test_a_past_event_is_409_event_past_and_moves_no_money(funded, make_event):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    past = make_event(date=timezone.now() - dt.timedelta(hours=1))
+
+    response = funded.post(URL, {"event": past.pk, "quantity": 1}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "event_past"
+    assert funded.get("/api/v1/wallet/").json()["balance"] == 60_000
+    assert not Purchase.objects.exists()
+
+
+def test_a_free_event_is_409_event_free(funded, make_event):
+    response = funded.post(URL, {"event": make_event(price=0).pk, "quantity": 1}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "event_free"

@@ -1,8 +1,11 @@
+import datetime as dt
+
 import django_rq
 import pytest
+from django.utils import timezone
 
 from events.errors import SoldOut
-from payments.errors import EventNotFound, TransitionNotAllowed
+from payments.errors import EventFree, EventNotFound, EventPast, TransitionNotAllowed
 from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_apply_verdict, purchase_create, purchase_transition
 from ticketseller.errors import IdempotencyConflict, InvalidInput
@@ -79,6 +82,27 @@ def test_bad_quantities_are_refused(buyer, make_event, quantity):
 def test_an_unknown_event_is_not_found(buyer):
     with pytest.raises(EventNotFound):
         purchase_create(user=buyer, event_id=999_999, quantity=1)
+
+
+def test_a_past_event_cannot_be_bought(buyer, make_event):
+    event = make_event(date=timezone.now() - dt.timedelta(minutes=1))
+    with pytest.raises(EventPast):
+        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    assert _state(buyer, event) == (100_000, event.capacity)
+
+
+def test_a_free_event_is_refused_rather_than_sent_to_the_exchange(buyer, make_event):
+    event = make_event(price=0)
+    with pytest.raises(EventFree):
+        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    assert not Purchase.objects.exists()
+
+
+def test_a_submitted_purchase_can_never_expire(reserved):
+    purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)
+    purchase_transition(purchase_id=reserved.pk, to=S.SUBMITTED)
+    with pytest.raises(TransitionNotAllowed):
+        purchase_transition(purchase_id=reserved.pk, to=S.EXPIRED)
 
 
 def test_the_same_idempotency_key_buys_once(buyer, make_event):

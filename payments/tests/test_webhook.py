@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import uuid
 
 import pytest
 
@@ -31,8 +32,8 @@ def submitted(make_user, make_event):
     purchase = purchase_create(
         user=user, event_id=make_event(price=10_000, capacity=4).pk, quantity=2
     )
-    purchase_transition(purchase_id=purchase.pk, to=S.SOLVING)
-    purchase_transition(purchase_id=purchase.pk, to=S.SUBMITTED)
+    purchase_transition(purchase_id=purchase.pk, to=S.SOLVING, deposit_token=uuid.uuid4())
+    purchase, _ = purchase_transition(purchase_id=purchase.pk, to=S.SUBMITTED)
     return purchase
 
 
@@ -41,7 +42,7 @@ def _verdict(purchase, valid: bool) -> dict:
         "request_id": str(purchase.pk),
         "group_id": 20,
         "seller": 0,
-        "deposit_token": "t",
+        "deposit_token": str(purchase.deposit_token or uuid.uuid4()),
         "valid": valid,
     }
 
@@ -66,7 +67,10 @@ def test_a_late_opposite_verdict_changes_nothing(client, submitted):
     assert not submitted.user.wallet.entries.filter(kind="refund").exists()
 
 
-@pytest.mark.parametrize("signature", ["", "sha256=", "sha256=" + "0" * 64, "md5=abc", None])
+@pytest.mark.parametrize(
+    "signature",
+    ["", "sha256=", "sha256=" + "0" * 64, "md5=abc", None, "sha256=" + "é" * 64, "sha256=ü"],
+)
 def test_a_missing_or_bad_signature_is_401_and_changes_nothing(client, submitted, signature):
     kwargs = {"signature": signature} if signature is not None else {"secret": "wrong-secret"}
     response = _post(client, _verdict(submitted, False), **kwargs)
@@ -83,6 +87,8 @@ def test_a_missing_or_bad_signature_is_401_and_changes_nothing(client, submitted
         {"valid": True},
         {"request_id": "not-a-uuid", "valid": True},
         {"request_id": "8a1f4e9e-1b2c-4d5e-8f90-123456789abc", "valid": "maybe"},
+        {"request_id": "8a1f4e9e-1b2c-4d5e-8f90-123456789abc", "valid": "false"},
+        {"request_id": "8a1f4e9e-1b2c-4d5e-8f90-123456789abc", "valid": 0},
     ],
 )
 def test_malformed_validations_are_400(client, payload):
@@ -92,3 +98,30 @@ def test_malformed_validations_are_400(client, payload):
 def test_a_validation_for_an_unknown_purchase_is_acknowledged(client):
     payload = {"request_id": "8a1f4e9e-1b2c-4d5e-8f90-123456789abc", "valid": True}
     assert _post(client, payload).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "change", [{"group_id": 21}, {"deposit_token": "0b0c6d3e-7f00-4e58-9a37-4b1e3f0c2d11"}]
+)
+def test_a_validation_for_another_group_or_deposit_token_is_refused(client, submitted, change):
+    response = _post(client, _verdict(submitted, True) | change)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "validation_mismatch"
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+
+
+def test_a_verdict_after_a_local_expiry_is_recorded_for_staff(client, make_user, make_event):
+    user = make_user()
+    wallet_deposit(wallet_id=user.wallet.pk, amount=10_000)
+    purchase = purchase_create(user=user, event_id=make_event(price=10_000).pk, quantity=1)
+    purchase_transition(purchase_id=purchase.pk, to=S.EXPIRED, reason="deadline")
+
+    assert _post(client, _verdict(purchase, True)).status_code == 204
+    assert _post(client, _verdict(purchase, True)).status_code == 204
+
+    purchase.refresh_from_db()
+    assert purchase.status == S.EXPIRED  # final states never change...
+    assert purchase.late_verdict == "valid" and purchase.late_verdict_at  # ...but nothing is lost
+    assert purchase.history.count() == 2

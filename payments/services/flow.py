@@ -1,4 +1,4 @@
-"""Purchases: creation, the state machine, and the steps of the payment flow.
+"""Purchases: the state machine and the steps of the payment flow.
 
 Every state change goes through `purchase_transition`, which locks the row, re-reads it,
 does nothing when the purchase is already in the target state, refuses moves the table does
@@ -11,23 +11,20 @@ import logging
 import uuid
 
 import django_rq
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rq import Retry
 
-from events.models import Event
-from events.services import event_seats_release, event_seats_take
+from events.services import event_seats_release
 from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
-from payments.errors import EventNotFound, TransitionNotAllowed
+from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
-from ticketseller.db import user_lock_timeout
-from ticketseller.errors import IdempotencyConflict, InvalidInput
+from payments.services.attention import purchase_record_error, purchase_record_late_verdict
 from wallet.selectors import wallet_get_for_user
-from wallet.services import wallet_debit, wallet_lock, wallet_refund
+from wallet.services import wallet_refund
 
 log = logging.getLogger(__name__)
 S = PurchaseStatus
@@ -43,69 +40,6 @@ def _enqueue(job: str, **kwargs) -> None:
         django_rq.get_queue("default").enqueue(job, retry=JOB_RETRY, **kwargs)
     except RedisError:
         log.exception("could not queue %s %s; the reconciler will retry", job, kwargs)
-
-
-# --- Creation -------------------------------------------------------------------------------
-
-
-def purchase_create(
-    *,
-    user,
-    event_id: int,
-    quantity: int,
-    idempotency_key: str | None = None,
-    language: str = "es",
-) -> Purchase:
-    """Debit the wallet, take the seats and record the purchase, all or nothing.
-
-    Locks the wallet row first and the event row second, always in that order, so two
-    purchases can never deadlock. The payment request is queued after the commit.
-    """
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(details={"quantity": [_("Enter a whole number.")]})
-    if not 1 <= quantity <= settings.PURCHASE_MAX_QUANTITY:
-        raise InvalidInput(
-            details={
-                "quantity": [
-                    _("Buy between 1 and %(max)d tickets.")
-                    % {"max": settings.PURCHASE_MAX_QUANTITY}
-                ]
-            }
-        )
-    with transaction.atomic(), user_lock_timeout():
-        wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
-        if idempotency_key is not None:
-            previous = Purchase.objects.filter(user=user, idempotency_key=idempotency_key).first()
-            if previous is not None:
-                if (previous.event_id, previous.quantity) != (event_id, quantity):
-                    raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
-                return previous
-        event = Event.objects.filter(pk=event_id).first()
-        if event is None:
-            raise EventNotFound()
-        purchase = Purchase(
-            user=user,
-            event=event,
-            quantity=quantity,
-            unit_price=event.price,
-            amount=event.price * quantity,
-            idempotency_key=idempotency_key,
-            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
-            deadline=timezone.now() + dt.timedelta(seconds=settings.PURCHASE_DEADLINE_SECONDS),
-        )
-        wallet_debit(
-            wallet_id=wallet.pk,
-            amount=purchase.amount,
-            reference=f"{purchase.short_number} · {event.name}"[:200],
-            idempotency_key=f"purchase:{purchase.pk}",
-        )
-        event_seats_take(event_id=event.pk, quantity=quantity)
-        purchase.save()
-        PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
-        transaction.on_commit(
-            lambda: _enqueue("payments.jobs.purchase_request_payment", purchase_id=str(purchase.pk))
-        )
-    return purchase
 
 
 # --- The state machine ----------------------------------------------------------------------
@@ -128,6 +62,7 @@ def purchase_transition(
             setattr(purchase, name, value)
         if to in FINAL_STATES:
             purchase.finished_at = timezone.now()
+        purchase.attempts, purchase.next_attempt_at = 0, None  # it moved: back-off starts over
         purchase.save()
         PurchaseEvent.objects.create(
             purchase=purchase, from_status=previous, to_status=to, reason=reason[:300]
@@ -151,23 +86,27 @@ def _give_back(purchase: Purchase) -> None:
 
 
 def purchase_apply_verdict(*, purchase_id: uuid.UUID | str, valid: bool, source: str) -> bool:
-    """Act on the exchange's verdict, from the synchronous answer or the webhook, whichever
-    comes first; the second is a no-op. Returns True if this call changed the purchase."""
+    """Act on the exchange's verdict, from the synchronous answer, the webhook or the
+    reconciler, whichever comes first; the others are no-ops. Returns True if this call
+    changed the purchase. A verdict the state machine refuses is never dropped: after a final
+    state it is recorded as a late verdict, before one the purchase is flagged for staff."""
     to = S.VALIDATED if valid else S.REJECTED
     try:
         _, changed = purchase_transition(
             purchase_id=purchase_id, to=to, reason=f"{source}: {'valid' if valid else 'invalid'}"
         )
     except TransitionNotAllowed as exc:
-        # e.g. a late verdict for a purchase we already expired: final states never change.
-        log.warning("verdict %s for purchase %s ignored: %s", to, purchase_id, exc.details)
+        if exc.details["from"] in FINAL_STATES:
+            purchase_record_late_verdict(purchase_id=purchase_id, valid=valid, source=source)
+        else:  # e.g. "valid" for a purchase we never submitted: a person must look
+            purchase_record_error(
+                purchase_id,
+                f"{source}: the exchange says {'valid' if valid else 'invalid'} "
+                f"but the purchase is {exc.details['from']}",
+                permanent=True,
+            )
         return False
     return changed
-
-
-def purchase_record_error(purchase_id, message: str) -> None:
-    """Keep the last failure on the purchase, for staff (admin) and for the reconciler."""
-    Purchase.objects.filter(pk=purchase_id).update(last_error=message[:2000])
 
 
 # --- The flow's steps (each runs as an RQ job, outside any transaction) ---------------------
@@ -193,7 +132,8 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
                 quantity=purchase.quantity,
                 value=purchase.amount,
             )
-        except exchange_client.ExchangeRefused as exc:
+        except exchange_client.ExchangeRefused as exc:  # a "no" (408/429 are DependencyDown)
+            Purchase.objects.filter(pk=purchase.pk).update(last_error=f"exchange refused: {exc}")
             purchase_apply_verdict(
                 purchase_id=purchase.pk, valid=False, source=f"exchange refused ({exc})"
             )
@@ -214,14 +154,19 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         reference=str(purchase.pk),
     )
     Purchase.objects.filter(pk=purchase.pk).update(
-        master_job_id=job_id, challenges_queued_at=timezone.now(), last_error=""
+        master_job_id=job_id,
+        challenges_queued_at=timezone.now(),
+        last_error="",
+        attempts=0,
+        next_attempt_at=None,
     )
 
 
 def purchase_submit_solution(
     *, purchase_id: uuid.UUID | str, solutions: list[dict], solved_at: dt.datetime | None = None
 ) -> None:
-    """Called (as a job) the moment the master's last challenge is solved: submit at once."""
+    """Called (as a job) the moment the master's last challenge is solved: submit at once.
+    The secrets are stored first, so the reconciler can resubmit them to learn the verdict."""
     try:
         purchase, _changed = purchase_transition(
             purchase_id=purchase_id,
@@ -230,15 +175,22 @@ def purchase_submit_solution(
             solved_at=solved_at or timezone.now(),
             submitted_at=timezone.now(),
             challenges_solved=len(solutions),
+            solutions=solutions,
         )
     except TransitionNotAllowed:
         return  # already decided (e.g. rejected by the exchange's deadline): nothing to send
     if purchase.status != S.SUBMITTED:
         return
+    if not purchase.solutions:  # submitted before the secrets were kept
+        Purchase.objects.filter(pk=purchase.pk).update(solutions=solutions)
+    _submit(purchase, solutions, source="synchronous answer")
+
+
+def _submit(purchase: Purchase, solutions: list[dict], *, source: str) -> None:
     valid = exchange_client.solution_submit(
         deposit_token=str(purchase.deposit_token), solutions=solutions
     )
-    purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source="synchronous answer")
+    purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source=source)
 
 
 def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
@@ -246,6 +198,9 @@ def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
     purchase = Purchase.objects.get(pk=purchase_id)
     if purchase.is_final:
         return "final"
+    if purchase.status == S.SUBMITTED and purchase.solutions:
+        _enqueue("payments.jobs.purchase_resubmit", purchase_id=str(purchase.pk))
+        return "resubmit"
     if purchase.status == S.SUBMITTED or (purchase.status == S.SOLVING and purchase.master_job_id):
         job = (
             master_client.job_detail(job_id=str(purchase.master_job_id))
@@ -268,66 +223,14 @@ def purchase_drive(*, purchase_id: uuid.UUID | str) -> str:
     return "request"
 
 
-def purchase_resubmit(*, purchase_id: uuid.UUID | str, solutions: list[dict]) -> None:
+def purchase_resubmit(*, purchase_id: uuid.UUID | str, solutions: list[dict] | None = None) -> None:
+    """Submit the solved secrets again (the exchange answers the same verdict every time);
+    without `solutions`, the ones stored when the purchase was first submitted."""
     purchase = Purchase.objects.get(pk=purchase_id)
+    solutions = solutions or purchase.solutions
+    if not solutions:
+        return
     if purchase.status == S.SOLVING:
         purchase_submit_solution(purchase_id=purchase.pk, solutions=solutions)
     elif purchase.status == S.SUBMITTED:
-        valid = exchange_client.solution_submit(
-            deposit_token=str(purchase.deposit_token), solutions=solutions
-        )
-        purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source="resubmitted")
-
-
-# --- Reconciliation -------------------------------------------------------------------------
-
-
-def purchases_reconcile(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Nothing stays stuck: stale purchases are pushed again, overdue ones are settled with
-    the exchange's word, or expired with a refund when the exchange has none to give."""
-    now = now or timezone.now()
-    counts = {"driven": 0, "validated": 0, "rejected": 0, "expired": 0, "errors": 0}
-    open_states = [S.RESERVED, S.SOLVING, S.SUBMITTED]
-    overdue = Purchase.objects.filter(status__in=open_states, deadline__lt=now).order_by("deadline")
-    for purchase in overdue[:limit]:
-        try:
-            counts[_settle_overdue(purchase, now)] += 1
-        except Exception:  # one bad row must not stop the others
-            log.exception("reconciling purchase %s failed", purchase.pk)
-            counts["errors"] += 1
-    stale_before = now - dt.timedelta(seconds=settings.PURCHASE_STALE_SECONDS)
-    stale = Purchase.objects.filter(
-        status__in=open_states, deadline__gte=now, updated_at__lt=stale_before
-    ).order_by("updated_at")
-    for purchase in stale[:limit]:
-        try:
-            purchase_drive(purchase_id=purchase.pk)
-            Purchase.objects.filter(pk=purchase.pk).update(updated_at=now)  # next try later
-            counts["driven"] += 1
-        except Exception:
-            log.exception("driving purchase %s failed", purchase.pk)
-            counts["errors"] += 1
-    return counts
-
-
-def _settle_overdue(purchase: Purchase, now: dt.datetime) -> str:
-    try:
-        status = exchange_client.payment_status(request_id=str(purchase.pk))
-    except Exception as exc:  # exchange down or without the extension: decide on our clock
-        status = "unknown"
-        purchase_record_error(purchase.pk, f"reconcile: {exc}")
-    if status in ("valid", "invalid"):
-        purchase_apply_verdict(
-            purchase_id=purchase.pk, valid=status == "valid", source="reconciled with the exchange"
-        )
-        return "validated" if status == "valid" else "rejected"
-    grace = dt.timedelta(seconds=settings.PURCHASE_EXPIRE_GRACE_SECONDS)
-    if status is None or now >= purchase.deadline + grace:
-        reason = f"deadline passed (exchange: {status or 'never received it'})"
-        try:
-            purchase_transition(purchase_id=purchase.pk, to=S.EXPIRED, reason=reason)
-        except TransitionNotAllowed:
-            return "driven"  # it reached a final state meanwhile
-        return "expired"
-    purchase_drive(purchase_id=purchase.pk)
-    return "driven"
+        _submit(purchase, solutions, source="resubmitted")

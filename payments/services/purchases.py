@@ -1,0 +1,84 @@
+"""Purchase creation: money and seats taken together, the payment queued after the commit."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import Event
+from events.services import event_seats_take
+from payments.errors import EventFree, EventNotFound, EventPast
+from payments.models import Purchase, PurchaseEvent, PurchaseStatus
+from payments.services.flow import _enqueue
+from ticketseller.db import user_lock_timeout
+from ticketseller.errors import IdempotencyConflict, InvalidInput
+from wallet.selectors import wallet_get_for_user
+from wallet.services import wallet_debit, wallet_lock
+
+S = PurchaseStatus
+
+
+def purchase_create(
+    *,
+    user,
+    event_id: int,
+    quantity: int,
+    idempotency_key: str | None = None,
+    language: str = "es",
+) -> Purchase:
+    """Debit the wallet, take the seats and record the purchase, all or nothing.
+
+    Locks the wallet row first and the event row second, always in that order, so two
+    purchases can never deadlock. The payment request is queued after the commit.
+    """
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput(details={"quantity": [_("Enter a whole number.")]})
+    if not 1 <= quantity <= settings.PURCHASE_MAX_QUANTITY:
+        raise InvalidInput(
+            details={
+                "quantity": [
+                    _("Buy between 1 and %(max)d tickets.")
+                    % {"max": settings.PURCHASE_MAX_QUANTITY}
+                ]
+            }
+        )
+    with transaction.atomic(), user_lock_timeout():
+        wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
+        if idempotency_key is not None:
+            previous = Purchase.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            if previous is not None:
+                if (previous.event_id, previous.quantity) != (event_id, quantity):
+                    raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
+                return previous
+        event = Event.objects.filter(pk=event_id).first()
+        if event is None:
+            raise EventNotFound()
+        if event.date <= timezone.now():
+            raise EventPast(details={"date": event.date.isoformat()})
+        if event.price <= 0:
+            raise EventFree()
+        purchase = Purchase(
+            user=user,
+            event=event,
+            quantity=quantity,
+            unit_price=event.price,
+            amount=event.price * quantity,
+            idempotency_key=idempotency_key,
+            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+            deadline=timezone.now() + dt.timedelta(seconds=settings.PURCHASE_DEADLINE_SECONDS),
+        )
+        wallet_debit(
+            wallet_id=wallet.pk,
+            amount=purchase.amount,
+            reference=f"{purchase.short_number} · {event.name}"[:200],
+            idempotency_key=f"purchase:{purchase.pk}",
+        )
+        event_seats_take(event_id=event.pk, quantity=quantity)
+        purchase.save()
+        PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
+        transaction.on_commit(
+            lambda: _enqueue("payments.jobs.purchase_request_payment", purchase_id=str(purchase.pk))
+        )
+    return purchase
