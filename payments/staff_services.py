@@ -20,7 +20,8 @@ def purchase_staff_expire(
     Allowed only while the purchase is reserved or solving and its deadline has passed: before
     the deadline the pipeline still owns it; a submitted purchase is never expired, since the
     exchange may already hold the money and its verdict will come (the reconciler keeps
-    asking); a final purchase already has its outcome. Refund and seats come from the EXPIRED transition itself.
+    asking); a final purchase already has its outcome. Refund and seats come from the
+    EXPIRED transition itself.
     Raises `StaffRefundNotAllowed` otherwise. Returns (purchase, changed): expiring an already
     expired one changes nothing.
     """
