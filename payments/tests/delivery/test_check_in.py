@@ -14,10 +14,15 @@ URL = "/staff/check-in/"
 @pytest.fixture
 def door(client, make_user):
     """A door staff member's browser: in the "Door staff" group, no admin access."""
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
+    # The migration creates this group; a transactional test elsewhere may have flushed it.
+    group, _ = Group.objects.get_or_create(name="Door staff")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="payments", codename="add_checkin")
+    )
     porter = make_user("portero", first_name="Pedro")
-    porter.groups.add(Group.objects.get(name="Door staff"))
+    porter.groups.add(group)
     client.force_login(porter)
     return client
 
