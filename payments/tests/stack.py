@@ -76,16 +76,18 @@ class Processes:
             "challenge_worker.worker.ChallengeWorker", "--name", f"{name}-{os.getpid()}",
         )  # fmt: skip
 
-    def jobs_worker(self, name: str = "jobs") -> subprocess.Popen:
-        return self.start(
-            name,
-            "rqworker",
-            "default",
-            "delivery",
-            "--worker-class",
-            "rq.SimpleWorker",
-            "--with-scheduler",
-        )
+    def queue_worker(self, queue: str, *more: str, scheduler: bool = True) -> subprocess.Popen:
+        """An RQ worker of one queue, as `make run` and compose start it (named after it)."""
+        args = ["rqworker", queue, *more, "--worker-class", "rq.SimpleWorker"]
+        return self.start(queue, *args, *(["--with-scheduler"] if scheduler else []))
+
+    def jobs_worker(self) -> list[subprocess.Popen]:
+        """The three queue workers: payment steps, the clock's periodic jobs, delivery."""
+        return [
+            self.queue_worker("payments", "default"),
+            self.queue_worker("maintenance", scheduler=False),
+            self.queue_worker("delivery"),
+        ]
 
     def clock(self) -> subprocess.Popen:
         return self.start("clock", "clock")
