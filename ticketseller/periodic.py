@@ -7,7 +7,7 @@ stuck in that state, both recovered here:
 - "queued" but on no queue: a worker popped it and then paused (SIGSTOP, a frozen VM) or died
   before starting it. RQ keeps calling it queued. After `CLOCK_LOST_JOB_GRACE_SECONDS` of
   being seen like that, it is queued again.
-- "started" by a worker that is gone (its RQ registration expired or was removed), or whose
+- "started" by a worker that is gone (it stopped, or its RQ registration expired), or whose
   run outlived its timeout: RQ's StartedJobRegistry cleanup marks it failed, and the next
   tick queues it again.
 
@@ -75,7 +75,8 @@ def _worker_gone(queue: Queue, job: Job) -> bool:
     if not job.worker_name:
         return False
     key = Worker.redis_worker_namespace_prefix + job.worker_name
-    return not queue.connection.exists(key)
+    # A worker that stopped keeps its key for a minute, marked with its death.
+    return not queue.connection.exists(key) or queue.connection.hexists(key, "death")
 
 
 def _enqueue(queue: Queue, task: Periodic) -> None:
