@@ -68,7 +68,7 @@ def test_a_run_started_by_a_worker_that_is_gone_is_queued_again(maintenance):
     periodic_enqueue(task, lost=lost, now=0)
     worker = SimpleWorker([maintenance], connection=maintenance.connection, name="gone-worker")
     worker.register_birth()
-    job, queue = worker.dequeue_job_and_maintain_ttl(timeout=1)
+    job, _queue = worker.dequeue_job_and_maintain_ttl(timeout=1)
     worker.prepare_execution(job)
     worker.prepare_job_execution(job)  # started, in the started registry, then the worker ...
     assert job.get_status() == JobStatus.STARTED
