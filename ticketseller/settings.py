@@ -257,6 +257,9 @@ PURCHASE_MAX_QUANTITY = env_int("PURCHASE_MAX_QUANTITY", 10)
 PURCHASE_DEADLINE_SECONDS = env_int("PURCHASE_DEADLINE_SECONDS", 150)
 PURCHASE_EXPIRE_GRACE_SECONDS = env_int("PURCHASE_EXPIRE_GRACE_SECONDS", 30)
 PURCHASE_STALE_SECONDS = env_int("PURCHASE_STALE_SECONDS", 15)  # no progress → push it again
+# The longest pause between two tries of an HTTP call (exchange, master), Retry-After included:
+# a job retrying inside a worker never sleeps away more than its share of the deadline.
+HTTP_BACKOFF_CAP_SECONDS = env_float("HTTP_BACKOFF_CAP_SECONDS", PURCHASE_DEADLINE_SECONDS / 50)
 CLOCK_RECONCILE_SECONDS = env_float("CLOCK_RECONCILE_SECONDS", 2.0)
 CLOCK_SYNC_EVENTS_SECONDS = env_float("CLOCK_SYNC_EVENTS_SECONDS", 600.0)
 CLOCK_DELIVERY_SWEEP_SECONDS = env_float("CLOCK_DELIVERY_SWEEP_SECONDS", 30.0)

@@ -82,3 +82,11 @@ def test_a_worker_idle_far_longer_than_the_read_timeout_still_takes_jobs(redis_f
 
 def answer() -> int:
     return 42
+
+
+def test_http_retries_never_pause_longer_than_the_configured_share_of_the_deadline(settings):
+    from ticketseller.http import JsonClient
+
+    settings.HTTP_BACKOFF_CAP_SECONDS = 1.5
+
+    assert JsonClient("http://127.0.0.1:9").backoff_cap == 1.5
