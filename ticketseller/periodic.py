@@ -87,11 +87,13 @@ def _enqueue(queue: Queue, task: Periodic) -> None:
     )
 
 
-def periodic_enqueue(task: Periodic, *, lost: LostJobs, now: float | None = None) -> str:
+def periodic_enqueue(
+    task: Periodic, *, lost: LostJobs, now: float | None = None, queue: Queue | None = None
+) -> str:
     """Queue `task` unless its previous run is still waiting or running. Returns what it did:
     "enqueued", "busy", or "requeued" (a run that was lost, see the module docstring)."""
     now = time.monotonic() if now is None else now
-    queue = django_rq.get_queue(QUEUE)
+    queue = queue or django_rq.get_queue(QUEUE)
     try:
         job = Job.fetch(task.job_id, connection=queue.connection)
         status = job.get_status()
@@ -117,18 +119,19 @@ def periodic_enqueue(task: Periodic, *, lost: LostJobs, now: float | None = None
     return "enqueued" if status not in (JobStatus.QUEUED, JobStatus.STARTED) else "requeued"
 
 
-def periodic_tick(tasks: list[Periodic], *, lost: LostJobs) -> None:
+def periodic_tick(tasks: list[Periodic], *, lost: LostJobs, queue: Queue | None = None) -> None:
     """One pass of the clock: expire abandoned runs, then queue each task that is due."""
     now = time.monotonic()
+    queue = queue or django_rq.get_queue(QUEUE)
     try:
-        django_rq.get_queue(QUEUE).started_job_registry.cleanup()
+        queue.started_job_registry.cleanup()
     except Exception:  # Redis hiccup: try on the next tick
         log.exception("could not clean the started registry of %s", QUEUE)
     for task in tasks:
         if now < task.next_at:
             continue
         try:
-            periodic_enqueue(task, lost=lost, now=now)
+            periodic_enqueue(task, lost=lost, now=now, queue=queue)
         except Exception:  # Redis hiccup: log and try on the next tick
             log.exception("could not enqueue %s", task.job)
         task.next_at = now + task.every
