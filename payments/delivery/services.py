@@ -120,6 +120,7 @@ def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> bool:
     try:
         queue = django_rq.get_queue("delivery")
         if not _delivery_job_pending(queue, job_id):
+            queue.connection.lrem(queue.intermediate_queue_key, 0, job_id)  # a lost copy
             queue.enqueue(
                 DELIVER_JOB, purchase_id=str(purchase_id), retry=DELIVERY_RETRY, job_id=job_id
             )

@@ -72,6 +72,23 @@ def test_the_sweep_queues_each_purchase_once_while_its_job_waits(make_purchase, 
     assert sorted(queue.job_ids) == sorted(services.delivery_job_id(p.pk) for p in (first, second))
 
 
+def test_a_delivery_job_a_worker_took_and_never_started_is_queued_again(
+    make_purchase, queue, run_worker, mailoutbox, settings, sweep_now
+):
+    settings.CLOCK_LOST_JOB_GRACE_SECONDS = 0
+    purchase = make_purchase(S.VALIDATED)
+    services.delivery_enqueue(purchase_id=purchase.pk)
+    job_id = services.delivery_job_id(purchase.pk)
+    # What a worker does right before it pauses (SIGSTOP) or dies: take it off the queue.
+    assert queue.connection.lmove(queue.key, queue.intermediate_queue_key).decode() == job_id
+
+    deliveries_sweep()
+
+    assert queue.job_ids == [job_id]
+    run_worker()
+    assert TicketFile.objects.get(purchase=purchase).is_ready and len(mailoutbox) == 1
+
+
 def test_the_sweep_leaves_recent_purchases_to_their_own_job(make_purchase, queue, settings):
     settings.DELIVERY_SWEEP_GRACE_SECONDS = 3600
     make_purchase(S.VALIDATED)
