@@ -113,6 +113,15 @@ class Processes:
         return "\n".join(out)
 
 
+def redis_pid() -> int | None:
+    """The pid of the test Redis when `scripts/test.sh` started it (fault tests pause it with
+    SIGSTOP); None when REDIS_URL points at a Redis that is not ours."""
+    pidfile = os.environ.get("REDIS_PIDFILE")
+    if not pidfile or not Path(pidfile).is_file():
+        return None
+    return int(Path(pidfile).read_text().strip())
+
+
 def wait_for(check, *, timeout: float, every: float = 0.05, what: str = "the condition"):
     give_up = time.monotonic() + timeout
     while True:

@@ -15,6 +15,7 @@ from events.models import Event
 from payments.delivery.models import Notification, TicketFile
 from payments.models import Purchase, PurchaseStatus
 from payments.tests.conftest import assert_books_balance
+from payments.tests.stack import redis_pid as stack_redis_pid
 from payments.tests.stack import wait_for
 from wallet.services import wallet_deposit
 
@@ -26,11 +27,10 @@ ANSWER_WITHIN = 3.0
 
 @pytest.fixture
 def redis_pid():
-    pidfile = os.environ.get("REDIS_PIDFILE")  # set by scripts/test.sh for the Redis it starts
-    if not pidfile:
+    pid = stack_redis_pid()
+    if pid is None:
         pytest.skip("the test Redis is not ours to pause (REDIS_URL given, no REDIS_PIDFILE)")
-    with open(pidfile) as f:
-        return int(f.read().strip())
+    return pid
 
 
 @pytest.fixture
