@@ -24,7 +24,7 @@ from redis import Redis
 from rq import Queue
 
 CHALLENGES_QUEUE = "challenges"
-CALLBACK_QUEUE = "default"
+CALLBACK_QUEUE = settings.MASTER_SOLVED_QUEUE  # the payments worker runs the "solved" job
 
 ALIVE_PREFIX = "cw:alive:"
 WORKERS_KEY = "cw:workers"

@@ -92,7 +92,7 @@ start_redis() {
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do [ -s "$dir/redis.pid" ] && break; sleep 0.1; done
   export REDIS_URL="redis://127.0.0.1:$port/0"
-  REDIS_PIDFILE="$dir/redis.pid"
+  export REDIS_PIDFILE="$dir/redis.pid"  # fault tests pause this server (SIGSTOP)
   log "Redis on port $port"
 }
 

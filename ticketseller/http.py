@@ -12,10 +12,11 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class JsonClient:
     timeout: float = 5.0
     attempts: int = 4
     backoff_base: float = 0.2
-    backoff_cap: float = 3.0
+    # No retry sleeps longer than this (also caps a Retry-After): a step's share of the deadline.
+    backoff_cap: float = field(default_factory=lambda: settings.HTTP_BACKOFF_CAP_SECONDS)
     max_sleep: float = 3.0  # seconds of pauses between the attempts of one call, at most
     headers: dict[str, str] | None = None
 

@@ -18,6 +18,7 @@ from ticketseller.env import (
     env_str,
     require_production_secret,
 )
+from ticketseller.redis_config import redis_url_with_timeouts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -114,24 +115,48 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, queues -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every Redis client waits at most this long to connect and for an answer, so a stalled Redis
+# costs a request a second, not a hung worker thread. RQ workers raise the read timeout of
+# their own connection above their blocking pop (rq's `Worker._set_connection`); jobs and
+# web requests keep these values.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 1.0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 1.0)
+REDIS_HEALTH_CHECK_INTERVAL = env_int("REDIS_HEALTH_CHECK_INTERVAL", 15)  # ping idle connections
+# django-rq passes only the URL to redis-py, so the timeouts travel in its query string.
+QUEUE_REDIS_URL = redis_url_with_timeouts(
+    REDIS_URL,
+    connect_timeout=REDIS_CONNECT_TIMEOUT,
+    socket_timeout=REDIS_SOCKET_TIMEOUT,
+    health_check_interval=REDIS_HEALTH_CHECK_INTERVAL,
+)
 CACHE_URL = env_str("CACHE_URL", "")  # "redis" shares REDIS_URL; empty means per-process memory
+# The cache only holds throttling counters: a slow Redis makes it miss, never wait long.
+CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.25)
 if CACHE_URL == "redis":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ticketseller.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "health_check_interval": REDIS_HEALTH_CHECK_INTERVAL,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 RQ_SHOW_ADMIN_LINK = True  # the queues dashboard, linked from the admin index
+# One queue per kind of work, each with its own worker(s), so none can hold up another:
+# a slow catalogue sync or a brownout of the PDF Lambda never delays a payment step.
 RQ_QUEUES = {
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
-    "challenges": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
-    # PDF tickets and emails: their own queue, so they never hold up a payment's next step
-    # (the jobs worker serves "default" first).
-    "delivery": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+    "payments": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 300},  # steps of the payment flow
+    "maintenance": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 300},  # the clock's periodic jobs
+    "delivery": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 300},  # PDF tickets and emails
+    "challenges": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 600},  # the challenge workers
+    # Nothing enqueues here any more; the payments worker drains what an older release left.
+    "default": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -252,8 +277,14 @@ PURCHASE_MAX_QUANTITY = env_int("PURCHASE_MAX_QUANTITY", 10)
 PURCHASE_DEADLINE_SECONDS = env_int("PURCHASE_DEADLINE_SECONDS", 150)
 PURCHASE_EXPIRE_GRACE_SECONDS = env_int("PURCHASE_EXPIRE_GRACE_SECONDS", 30)
 PURCHASE_STALE_SECONDS = env_int("PURCHASE_STALE_SECONDS", 15)  # no progress → push it again
+# The longest pause between two tries of an HTTP call (exchange, master), Retry-After included:
+# a job retrying inside a worker never sleeps away more than its share of the deadline.
+HTTP_BACKOFF_CAP_SECONDS = env_float("HTTP_BACKOFF_CAP_SECONDS", PURCHASE_DEADLINE_SECONDS / 50)
 CLOCK_RECONCILE_SECONDS = env_float("CLOCK_RECONCILE_SECONDS", 2.0)
 CLOCK_SYNC_EVENTS_SECONDS = env_float("CLOCK_SYNC_EVENTS_SECONDS", 600.0)
+CLOCK_DELIVERY_SWEEP_SECONDS = env_float("CLOCK_DELIVERY_SWEEP_SECONDS", 30.0)
+# A periodic job a worker took off the queue but never started is queued again after this.
+CLOCK_LOST_JOB_GRACE_SECONDS = env_float("CLOCK_LOST_JOB_GRACE_SECONDS", 10.0)
 
 # --- Tickets and emails ---------------------------------------------------------------------
 TICKET_BACKEND = env_str("TICKET_BACKEND", "local")  # local | lambda
@@ -269,6 +300,14 @@ AWS_REGION = env_str("AWS_REGION", "us-east-1")
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")  # an S3-compatible server instead of AWS
 TICKET_URL_EXPIRES_SECONDS = env_int("TICKET_URL_EXPIRES_SECONDS", 3600)
 PUBLIC_TICKETS = env_bool("PUBLIC_TICKETS", False)
+# The sweep re-queues the delivery of a final purchase still missing its ticket or email this
+# long after it ended (RQ's own retries give up after about four minutes).
+DELIVERY_SWEEP_GRACE_SECONDS = env_int("DELIVERY_SWEEP_GRACE_SECONDS", 120)
+DELIVERY_SWEEP_BATCH = env_int("DELIVERY_SWEEP_BATCH", 200)
+# The "tickets ready" email stops waiting for the PDF after this many failed renders or this
+# long after validation; it then links to the purchase page, where the ticket appears later.
+DELIVERY_EMAIL_WAITS_FOR_RENDERS = env_int("DELIVERY_EMAIL_WAITS_FOR_RENDERS", 3)
+DELIVERY_EMAIL_WAITS_SECONDS = env_int("DELIVERY_EMAIL_WAITS_SECONDS", 300)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # absolute links in emails
 
 EMAIL_BACKEND = env_str(
@@ -291,9 +330,10 @@ MASTER_URL = env_str("MASTER_URL", "http://127.0.0.1:8001")
 MASTER_API_TOKEN = env_secret("MASTER_API_TOKEN", "")  # empty: the master API is open (dev)
 if not DEBUG:
     require_production_secret("MASTER_API_TOKEN", MASTER_API_TOKEN, dev_default="")
-# The payments job the master enqueues (on the "default" queue) when a job's last challenge
+# The payments job the master enqueues (on MASTER_SOLVED_QUEUE) when a job's last challenge
 # is solved. A setting, never request input: clients cannot choose code to run.
 MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_solution_submit")
+MASTER_SOLVED_QUEUE = env_str("MASTER_SOLVED_QUEUE", "payments")
 SOLVER_BACKEND = env_str("SOLVER_BACKEND", "auto")  # auto | simd | python
 WORKER_ALIVE_TTL = env_int("WORKER_ALIVE_TTL", 5)  # seconds a silent worker still counts as alive
 # Seconds a shard's work may look lost (its worker silent, its RQ job taken off the queue

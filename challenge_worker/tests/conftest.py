@@ -7,6 +7,7 @@ import uuid
 
 import django_rq
 import pytest
+from django.conf import settings
 
 from challenge_worker.broker import redis_client
 from challenge_worker.worker import ChallengeWorker
@@ -90,4 +91,4 @@ def run_workers(make_worker):
 
 
 def default_queue_jobs():
-    return django_rq.get_queue("default").get_jobs()
+    return django_rq.get_queue(settings.MASTER_SOLVED_QUEUE).get_jobs()

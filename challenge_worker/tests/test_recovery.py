@@ -130,7 +130,7 @@ def test_a_shard_lost_too_often_is_given_up_and_fails_its_job(job):
 
 def test_a_callback_that_never_reached_redis_is_sent_by_the_recoverer(job, run_workers):
     run_workers()
-    django_rq.get_queue("default").empty()  # as if Redis had been down at the time
+    django_rq.get_queue("payments").empty()  # as if Redis had been down at the time
     MasterJob.objects.update(
         callback_enqueued_at=None, finished_at=timezone.now() - dt.timedelta(minutes=1)
     )

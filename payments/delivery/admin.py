@@ -20,8 +20,14 @@ def retry_delivery(modeladmin, request, queryset):
     model = queryset.model
     field = "pk" if model._meta.model_name == "purchase" else "purchase_id"
     purchase_ids = sorted({str(pk) for pk in queryset.values_list(field, flat=True)})
-    for purchase_id in purchase_ids:
-        delivery_enqueue(purchase_id=purchase_id)
+    refused = [pid for pid in purchase_ids if not delivery_enqueue(purchase_id=pid)]
+    if refused:  # Redis is down: the delivery sweep queues them once it is back
+        modeladmin.message_user(
+            request,
+            _("Redis is unavailable; the delivery sweep will queue them later."),
+            messages.WARNING,
+        )
+        return
     modeladmin.message_user(
         request,
         ngettext(

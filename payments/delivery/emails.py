@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from payments.delivery.models import NotificationOutcome
 from payments.delivery.pdf_data import buyer_name
-from payments.delivery.selectors import ticket_page_path
+from payments.delivery.selectors import ticket_file_ready, ticket_page_path
 from ticketseller.templatetags.money import format_clp
 
 _TEMPLATES = {
@@ -36,6 +36,9 @@ def email_build(*, purchase, outcome: str) -> EmailMultiAlternatives:
             "unit_price": format_clp(purchase.unit_price),
             "total": format_clp(purchase.amount),
             "ticket_url": absolute_url(ticket_page_path(purchase)),
+            # False when the email stopped waiting for a PDF that keeps failing: it then
+            # sends the buyer to the purchase page, where the ticket appears once rendered.
+            "ticket_ready": ticket_file_ready(purchase_id=purchase.pk),
             "purchase_url": absolute_url(purchase.get_absolute_url()),
             "site_url": settings.SITE_URL.rstrip("/"),
         }

@@ -1,6 +1,6 @@
 """Reads of ticket delivery: links to a purchase's ticket, its stored file, its emails."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from payments.delivery.models import CheckIn, Notification, TicketFile
@@ -31,6 +31,10 @@ def ticket_file_get(*, purchase_id) -> TicketFile | None:
     return TicketFile.objects.filter(purchase_id=purchase_id).first()
 
 
+def ticket_file_ready(*, purchase_id) -> bool:
+    return TicketFile.objects.filter(purchase_id=purchase_id, rendered_at__isnull=False).exists()
+
+
 def notification_list_for_purchase(*, purchase_id) -> QuerySet[Notification]:
     return Notification.objects.filter(purchase_id=purchase_id).order_by("created_at")
 
@@ -40,4 +44,28 @@ def check_in_get(*, purchase_id, index: int) -> CheckIn | None:
         CheckIn.objects.filter(purchase_id=purchase_id, ticket_index=index)
         .select_related("checked_in_by")
         .first()
+    )
+
+
+def purchases_missing_delivery(*, ended_before, limit: int) -> list:
+    """Ids of final purchases that ended before `ended_before` and still miss their ticket
+    (validated ones) or their email (every final outcome; buyers without an address are left
+    to staff). Oldest first; rows worked on since `ended_before` wait for the next pass."""
+    from payments.models import FINAL_STATES, Purchase
+
+    ticket_done = TicketFile.objects.filter(purchase=OuterRef("pk"), rendered_at__isnull=False)
+    email_done = Notification.objects.filter(purchase=OuterRef("pk"), sent_at__isnull=False)
+    busy = Q(ticket_file__updated_at__gte=ended_before) | Q(
+        notifications__updated_at__gte=ended_before
+    )
+    missing = (Q(status=PurchaseStatus.VALIDATED) & ~Exists(ticket_done)) | (
+        ~Exists(email_done) & ~Q(user__email="")
+    )
+    ended = Q(finished_at__lt=ended_before) | Q(finished_at=None, updated_at__lt=ended_before)
+    return list(
+        Purchase.objects.filter(ended, missing, status__in=FINAL_STATES)
+        .exclude(busy)
+        .order_by("finished_at")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
     )

@@ -25,7 +25,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from lambda_pdf.storage import download_filename
 from payments.delivery.backends import RENDER_LEASE_SECONDS, TicketDownload, get_backend
@@ -58,6 +61,7 @@ DELIVER_JOB = "payments.delivery.jobs.purchase_deliver"
 DELIVERY_RETRY = Retry(max=5, interval=[2, 10, 30, 60, 120])
 RENDER_LEASE = dt.timedelta(seconds=RENDER_LEASE_SECONDS)
 SEND_LEASE = dt.timedelta(seconds=max(60, 3 * settings.EMAIL_TIMEOUT))
+_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
 def _error_text(exc: BaseException) -> str:
@@ -86,11 +90,44 @@ def _lease_release_failed(model, *, pk, exc: BaseException) -> None:
 # --- Enqueueing -----------------------------------------------------------------------------
 
 
-def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> None:
-    """Queue the delivery job (with retries). Safe to call any number of times."""
-    django_rq.get_queue("delivery").enqueue(
-        DELIVER_JOB, purchase_id=str(purchase_id), retry=DELIVERY_RETRY
-    )
+def delivery_job_id(purchase_id: uuid.UUID | str) -> str:
+    return f"deliver-{purchase_id}"
+
+
+def _delivery_job_pending(queue, job_id: str) -> bool:
+    """True while a delivery job under `job_id` is waiting or running. A job "queued" but on
+    no queue for a while was taken by a worker that paused or died: not pending."""
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    status = job.get_status()
+    if status == JobStatus.QUEUED and queue.connection.lpos(queue.key, job_id) is None:
+        grace = dt.timedelta(seconds=settings.CLOCK_LOST_JOB_GRACE_SECONDS)
+        return job.enqueued_at is None or job.enqueued_at > dt.datetime.now(dt.UTC) - grace
+    return status in _PENDING
+
+
+def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> bool:
+    """Queue the delivery job (with retries) under the purchase's fixed job id, unless it is
+    already waiting or running. Safe to call any number of times.
+
+    Returns False when Redis could not take it: the purchase is final in the database and
+    the delivery sweep (on the clock) queues it later, so a caller (a webhook, a commit
+    hook) must not fail because of Redis.
+    """
+    job_id = delivery_job_id(purchase_id)
+    try:
+        queue = django_rq.get_queue("delivery")
+        if not _delivery_job_pending(queue, job_id):
+            queue.connection.lrem(queue.intermediate_queue_key, 0, job_id)  # a lost copy
+            queue.enqueue(
+                DELIVER_JOB, purchase_id=str(purchase_id), retry=DELIVERY_RETRY, job_id=job_id
+            )
+    except RedisError:
+        log.exception("could not queue the delivery of %s; the sweep will", purchase_id)
+        return False
+    return True
 
 
 def purchase_outcome_changed(purchase: Purchase) -> None:
@@ -116,13 +153,31 @@ def purchase_deliver(*, purchase_id: uuid.UUID | str) -> str:
     if purchase is None:
         return "missing"
     if purchase.status == S.VALIDATED:
-        ticket_ensure(purchase_id=purchase_id)
+        try:
+            ticket_ensure(purchase_id=purchase_id)
+        except (DeliveryFailed, TicketNotReady):
+            # The email stops waiting for a PDF that keeps failing: it then links to the
+            # purchase page. Re-raised, so RQ (or the sweep) retries the render.
+            if email_stops_waiting_for_ticket(purchase_id=purchase_id):
+                notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.VALIDATED)
+            raise
         notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.VALIDATED)
         return "validated"
     if purchase.status in (S.REJECTED, S.EXPIRED):
         notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.REFUNDED)
         return "refunded"
     return "not_final"
+
+
+def email_stops_waiting_for_ticket(*, purchase_id: uuid.UUID | str) -> bool:
+    """After DELIVERY_EMAIL_WAITS_FOR_RENDERS failed renders, or DELIVERY_EMAIL_WAITS_SECONDS
+    after the purchase ended, the "tickets ready" email goes without the ticket."""
+    ticket = TicketFile.objects.filter(purchase_id=purchase_id).first()
+    if ticket is not None and ticket.attempts >= settings.DELIVERY_EMAIL_WAITS_FOR_RENDERS:
+        return True
+    finished_at = Purchase.objects.filter(pk=purchase_id).values_list("finished_at", flat=True)
+    waited = dt.timedelta(seconds=settings.DELIVERY_EMAIL_WAITS_SECONDS)
+    return any(at is not None and at < timezone.now() - waited for at in finished_at)
 
 
 def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:

@@ -37,7 +37,7 @@ def _enqueue(job: str, **kwargs) -> None:
     database: the clock's reconciler pushes purchases that stop moving, so log and go on
     rather than turn a committed purchase into an error page."""
     try:
-        django_rq.get_queue("default").enqueue(job, retry=JOB_RETRY, **kwargs)
+        django_rq.get_queue("payments").enqueue(job, retry=JOB_RETRY, **kwargs)
     except RedisError:
         log.exception("could not queue %s %s; the reconciler will retry", job, kwargs)
 

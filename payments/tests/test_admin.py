@@ -47,7 +47,7 @@ def test_the_retry_action_pushes_a_stuck_purchase_again(
             follow=True,
         )
     assert response.status_code == 200
-    [job] = django_rq.get_queue("default").get_jobs()
+    [job] = django_rq.get_queue("payments").get_jobs()
     assert job.func_name == "payments.jobs.purchase_request_payment"
     assert Purchase.objects.get().status == PurchaseStatus.RESERVED
 

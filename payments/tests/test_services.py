@@ -41,7 +41,7 @@ def test_a_purchase_debits_the_wallet_takes_the_seats_and_queues_the_payment(
     assert _state(buyer, event) == (50_000, 8)
     entry = buyer.wallet.entries.first()
     assert (entry.kind, entry.amount) == ("purchase", -50_000)
-    [job] = django_rq.get_queue("default").get_jobs()
+    [job] = django_rq.get_queue("payments").get_jobs()
     assert job.func_name == "payments.jobs.purchase_request_payment"
     assert job.kwargs == {"purchase_id": str(purchase.pk)}
     assert [e.to_status for e in purchase.history.all()] == [S.RESERVED]
@@ -167,7 +167,7 @@ def test_expiry_refunds_from_any_open_state(reserved, buyer):
 def test_a_purchase_survives_redis_being_down_when_its_payment_is_queued(
     buyer, make_event, settings
 ):
-    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "default": {"URL": "redis://127.0.0.1:9/0"}}
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "payments": {"URL": "redis://127.0.0.1:9/0"}}
 
     purchase = purchase_create(user=buyer, event_id=make_event().pk, quantity=1)
 

@@ -14,7 +14,17 @@ from .conftest import ROOT, load_yaml, workflow
 
 DEV = load_yaml(ROOT / "docker-compose.yml")
 PROD = load_yaml(ROOT / "deploy" / "docker-compose.prod.yml")
-DJANGO_SERVICES = ["migrate", "web", "jobs", "clock", "master", "worker"]
+DJANGO_SERVICES = [
+    "migrate", "web", "payments", "maintenance", "delivery", "clock", "master", "worker",
+]  # fmt: skip
+
+
+QUEUE_WORKERS = {"payments": "payments", "maintenance": "maintenance", "delivery": "delivery"}
+PROCFILE = dict(
+    line.split(": ", 1)
+    for line in (ROOT / "Procfile.dev").read_text().splitlines()
+    if line and not line.startswith("#")
+)
 
 
 def _instructions(dockerfile: str) -> list[tuple[str, str]]:
@@ -140,7 +150,7 @@ def test_django_processes_wait_for_the_one_shot_migration_and_redis(compose):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["redis"]["condition"] == "service_healthy", name
-    for name in ["postgres", "redis", "web", "jobs", "clock", "master", "exchange"]:
+    for name in ["postgres", "redis", "web", *QUEUE_WORKERS, "clock", "master", "exchange"]:
         assert "healthcheck" in services[name], name  # workers: the image's HEALTHCHECK
     assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-3}"
     assert "container_name" not in services["worker"]  # --scale worker=N needs that
@@ -260,3 +270,29 @@ def test_volumes_of_the_non_root_images_are_mounted_on_folders_the_image_owns(co
             target = volume.split(":")[1]
             assert target.startswith("/app/var/"), (name, target)
             assert target in text, f"{name}: {target} is not created in the image"
+
+
+@pytest.mark.parametrize("compose", [DEV, PROD], ids=["dev", "prod"])
+def test_redis_appends_every_write_to_a_log_fsynced_every_second(compose):
+    command = compose["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "everysec"
+    assert any(v.endswith(":/data") for v in compose["services"]["redis"]["volumes"])
+
+
+def test_make_runs_redis_appends_every_write_to_a_log_fsynced_every_second():
+    words = shlex.split(PROCFILE["redis"])
+    assert words[words.index("--appendonly") + 1] == "yes"
+    assert words[words.index("--appendfsync") + 1] == "everysec"
+
+
+@pytest.mark.parametrize("compose", [DEV, PROD], ids=["dev", "prod"])
+def test_each_queue_has_its_own_worker_in_compose_and_make_run(compose):
+    for service, queue in QUEUE_WORKERS.items():
+        command = compose["services"][service]["command"]
+        listens = command[command.index("rqworker") + 1 : command.index("--worker-class")]
+        assert listens[0] == queue, service
+        assert not set(listens) & (set(QUEUE_WORKERS.values()) - {queue}), service
+        words = shlex.split(PROCFILE[service])
+        assert words[words.index("rqworker") + 1] == queue, service
+    assert compose["services"]["clock"]["command"] == ["python", "manage.py", "clock"]
