@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 
 import django_rq
 from django.conf import settings
-from rq import Queue, Worker
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+
+from ticketseller.rq_jobs import job_on_queue, job_worker_gone
 
 log = logging.getLogger(__name__)
 QUEUE = "maintenance"
@@ -67,18 +69,6 @@ class LostJobs:
         self.first_seen.pop(job_id, None)
 
 
-def _on_queue(queue: Queue, job_id: str) -> bool:
-    return queue.connection.lpos(queue.key, job_id) is not None
-
-
-def _worker_gone(queue: Queue, job: Job) -> bool:
-    if not job.worker_name:
-        return False
-    key = Worker.redis_worker_namespace_prefix + job.worker_name
-    # A worker that stopped keeps its key for a minute, marked with its death.
-    return not queue.connection.exists(key) or queue.connection.hexists(key, "death")
-
-
 def _enqueue(queue: Queue, task: Periodic) -> None:
     # A copy left in a worker's intermediate list would later be failed by RQ's own cleanup.
     queue.connection.lrem(queue.intermediate_queue_key, 0, task.job_id)
@@ -100,14 +90,14 @@ def periodic_enqueue(
     except NoSuchJobError:
         job, status = None, None
     if status == JobStatus.QUEUED:
-        if _on_queue(queue, task.job_id):
+        if job_on_queue(queue, task.job_id):
             lost.forget(task.job_id)
             return "busy"
         if lost.lost_for(task.job_id, now=now) < settings.CLOCK_LOST_JOB_GRACE_SECONDS:
             return "busy"
         log.warning("%s was taken off the queue and never started: queuing it again", task.job)
     elif status == JobStatus.STARTED:
-        if not _worker_gone(queue, job):
+        if not job_worker_gone(queue, job):
             return "busy"
         log.warning("%s was started by %s, which is gone: queuing it again", task.job,
                     job.worker_name)  # fmt: skip

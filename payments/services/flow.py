@@ -23,6 +23,7 @@ from payments.delivery.services import purchase_outcome_changed
 from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
+from ticketseller.rq_jobs import job_pending
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_refund
 
@@ -32,14 +33,21 @@ S = PurchaseStatus
 JOB_RETRY = Retry(max=5, interval=[1, 2, 5, 10, 20])
 
 
-def _enqueue(job: str, **kwargs) -> None:
-    """Queue a step of the flow. If Redis is down the purchase is already safe in the
-    database: the clock's reconciler pushes purchases that stop moving, so log and go on
-    rather than turn a committed purchase into an error page."""
+def _enqueue(job: str, *, purchase_id: str, **kwargs) -> None:
+    """Queue a step of the flow, once: under a job id per step and purchase, skipped while
+    that job is still pending (the reconciler pushes a stuck purchase every few seconds).
+
+    If Redis is down the purchase is already safe in the database: the clock's reconciler
+    pushes purchases that stop moving, so log and go on rather than turn a committed
+    purchase into an error page."""
+    job_id = f"{job.rsplit('.', 1)[-1]}-{purchase_id}"
     try:
-        django_rq.get_queue("payments").enqueue(job, retry=JOB_RETRY, **kwargs)
+        queue = django_rq.get_queue("payments")
+        if job_pending(queue, job_id):
+            return
+        queue.enqueue(job, job_id=job_id, retry=JOB_RETRY, purchase_id=purchase_id, **kwargs)
     except RedisError:
-        log.exception("could not queue %s %s; the reconciler will retry", job, kwargs)
+        log.exception("could not queue %s for %s; the reconciler will retry", job, purchase_id)
 
 
 # --- The state machine ----------------------------------------------------------------------

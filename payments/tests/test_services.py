@@ -47,6 +47,42 @@ def test_a_purchase_debits_the_wallet_takes_the_seats_and_queues_the_payment(
     assert [e.to_status for e in purchase.history.all()] == [S.RESERVED]
 
 
+def test_a_stuck_purchase_pushed_again_and_again_is_queued_once_until_its_job_runs(
+    buyer, make_event, redis_flushed, django_capture_on_commit_callbacks
+):
+    from rq import SimpleWorker
+
+    from payments.services import purchase_drive as drive
+
+    def purchase_drive(**kwargs):  # django-rq pushes jobs when the transaction commits
+        with django_capture_on_commit_callbacks(execute=True):
+            drive(**kwargs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase = purchase_create(user=buyer, event_id=make_event().pk, quantity=1)
+    queue = django_rq.get_queue("payments")
+    for _ in range(3):  # the reconciler, every few seconds, while the payments worker is away
+        purchase_drive(purchase_id=purchase.pk)
+    assert queue.get_job_ids() == [f"purchase_request_payment-{purchase.pk}"]
+
+    # A worker pops it and freezes before running it: "queued" on no queue is not pending.
+    queue.connection.lpop(queue.key)
+    purchase_drive(purchase_id=purchase.pk)
+    assert queue.get_job_ids() == [f"purchase_request_payment-{purchase.pk}"]
+
+    # It runs and fails for want of an exchange: RQ schedules a retry, which is pending too.
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, max_jobs=1)
+    job = queue.fetch_job(f"purchase_request_payment-{purchase.pk}")
+    assert job.get_status() == "scheduled"
+    purchase_drive(purchase_id=purchase.pk)
+    assert queue.get_job_ids() == []
+
+    # Lost altogether (Redis lost its data): the next push queues it again.
+    job.delete()
+    purchase_drive(purchase_id=purchase.pk)
+    assert queue.get_job_ids() == [f"purchase_request_payment-{purchase.pk}"]
+
+
 def test_the_last_seat_can_be_bought_and_then_the_event_is_sold_out(buyer, make_event):
     event = make_event(capacity=3)
     purchase_create(user=buyer, event_id=event.pk, quantity=3)
