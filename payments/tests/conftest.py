@@ -6,6 +6,7 @@ from events.services import events_sync_from_exchange
 from payments.models import Purchase, PurchaseStatus
 from payments.tests.stack import MasterServer, Processes, test_database_url, wait_for
 from wallet.models import LedgerEntry, Wallet
+from wallet.services import wallet_deposit
 
 FINAL = {PurchaseStatus.VALIDATED, PurchaseStatus.REJECTED, PurchaseStatus.EXPIRED}
 
@@ -65,6 +66,20 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.call_failed = report.failed
     return report
+
+
+@pytest.fixture
+def buyer(make_user):
+    """A buyer with money for many purchases (a test file may define a poorer one)."""
+    user = make_user()
+    wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
+    return user
+
+
+@pytest.fixture
+def event():
+    """The synced event with the most seats left (the stack syncs the exchange's catalogue)."""
+    return Event.objects.order_by("-available").first()
 
 
 @pytest.fixture

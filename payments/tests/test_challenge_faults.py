@@ -15,28 +15,14 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
 from challenge_worker.models import ChallengeTask, MasterJob
-from events.models import Event
 from payments.delivery.models import Notification, TicketFile
 from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_create
 from payments.tests.conftest import assert_books_balance
 from payments.tests.stack import wait_for
-from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
 S = PurchaseStatus
-
-
-@pytest.fixture
-def buyer(make_user):
-    user = make_user()
-    wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
-    return user
-
-
-@pytest.fixture
-def event():
-    return Event.objects.order_by("-available").first()
 
 
 @pytest.fixture

@@ -5,27 +5,13 @@ import time
 
 import pytest
 
-from events.models import Event
 from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_create
 from payments.tests.conftest import assert_books_balance
 from payments.tests.stack import wait_for
-from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("requires_postgres")]
 S = PurchaseStatus
-
-
-@pytest.fixture
-def buyer(make_user):
-    user = make_user()
-    wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
-    return user
-
-
-@pytest.fixture
-def event():
-    return Event.objects.order_by("-available").first()
 
 
 def _buy(user, event, quantity=1):
