@@ -147,7 +147,9 @@ if CACHE_URL == "redis":
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-RQ_SHOW_ADMIN_LINK = True  # the queues dashboard, linked from the admin index
+# django-rq would also mount its dashboard inside the admin, open to every staff user: only
+# the superuser-only copy at /admin/rq/ (ticketseller/urls.py) exists.
+RQ_SHOW_ADMIN_LINK = False
 # One queue per kind of work, each with its own worker(s), so none can hold up another:
 # a slow catalogue sync or a brownout of the PDF Lambda never delays a payment step.
 RQ_QUEUES = {
