@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from exchange.service import BadRequest, Exchange, ExchangeError, NotFound, Unauthorized
+from exchange.errors import BadRequest, ExchangeError, NotFound, Unauthorized
+from exchange.service import Exchange
 
 logger = logging.getLogger("exchange.http")
 

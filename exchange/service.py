@@ -22,6 +22,7 @@ from typing import Any
 
 from exchange.catalogue import catalogue_generate
 from exchange.config import Settings, Switches, switch_value
+from exchange.errors import BadRequest, Conflict, NotFound
 from exchange.store import Store, Tx
 from exchange.webhooks import validation_body
 
@@ -32,38 +33,6 @@ MAX_CHALLENGES_IN_SOLUTION = 1000
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
-
-
-class ExchangeError(Exception):
-    """An answer other than 200, with the message the client sees."""
-
-    status = 500
-
-    def __init__(
-        self, message: str, *, errors: Mapping[str, str] | None = None, code: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = dict(errors or {})
-        # A stable word for clients that must tell two answers with one status apart
-        # (an unknown payment from an unknown route, both 404).
-        self.code = code
-
-
-class BadRequest(ExchangeError):
-    status = 400
-
-
-class Unauthorized(ExchangeError):
-    status = 401
-
-
-class NotFound(ExchangeError):
-    status = 404
-
-
-class Conflict(ExchangeError):
-    status = 409
 
 
 def challenge_hash(deposit_token: str, challenge_id: int, secret: int) -> str:

@@ -7,14 +7,8 @@ import pytest
 from lambda_pdf import ticket as ticket_module
 from lambda_pdf.schema import parse_ticket
 from lambda_pdf.tests.helpers import flat, pdf_pages_text, pdf_reader, pdf_text, squashed
-from lambda_pdf.ticket import (
-    PAGE_SIZE,
-    build_qr_widget,
-    format_clp,
-    format_datetime,
-    printable,
-    render_ticket_pdf,
-)
+from lambda_pdf.ticket import PAGE_SIZE, build_qr_widget, render_ticket_pdf
+from lambda_pdf.wording import format_clp, format_datetime, printable
 
 SANTIAGO_SUMMER = timezone(timedelta(hours=-3))
 
