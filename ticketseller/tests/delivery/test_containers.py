@@ -296,3 +296,9 @@ def test_each_queue_has_its_own_worker_in_compose_and_make_run(compose):
         words = shlex.split(PROCFILE[service])
         assert words[words.index("rqworker") + 1] == queue, service
     assert compose["services"]["clock"]["command"] == ["python", "manage.py", "clock"]
+
+
+def test_make_run_serves_the_web_with_a_real_wsgi_server_as_production_does():
+    web = PROCFILE["web"]
+    assert "gunicorn ticketseller.wsgi:application" in web and "runserver" not in web
+    assert "--workers" in web and "--threads" in web
