@@ -95,8 +95,15 @@ WSGI_APPLICATION = "ticketseller.wsgi.application"
 # workers master (separate processes) can all write without "database is locked" surprises.
 _SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", "")
+# A process frozen inside a transaction (SIGSTOP, a paused VM) would hold its row locks for
+# as long as it sleeps and stall every worker behind them: PostgreSQL ends such a session
+# after this long idle in a transaction. Our transactions are a few statements long.
+DB_IDLE_IN_TRANSACTION_SECONDS = env_int("DB_IDLE_IN_TRANSACTION_SECONDS", 10)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_SECONDS * 1000}"
+    )
 else:
     DATABASES = {
         "default": {

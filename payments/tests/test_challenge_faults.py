@@ -30,6 +30,8 @@ def fault_stack(stack):
     """The stack with the settings the recoverer needs to act within the tests' bounds."""
     stack.processes.env |= {
         "CHALLENGE_LOST_GRACE_SECONDS": "2",
+        # A worker frozen inside a claim's transaction holds the job's row lock until this.
+        "DB_IDLE_IN_TRANSACTION_SECONDS": "3",
         "CLOCK_DELIVERY_SWEEP_SECONDS": "1",
         "DELIVERY_SWEEP_GRACE_SECONDS": "3",
     }
