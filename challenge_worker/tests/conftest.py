@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from challenge_worker.broker import redis_client
+from challenge_worker.services import master_job_create
 from challenge_worker.worker import ChallengeWorker
 
 TOKEN = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"
@@ -45,6 +46,15 @@ def python_solver(settings):
 @pytest.fixture
 def token() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+def job(token):
+    """A master job of one challenge whose secret is 4321 in [1, 10000]."""
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 4_321}), max_secret=10_000
+    )
+    return job
 
 
 @pytest.fixture

@@ -21,14 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 GRACE = 5.0
 
 
-@pytest.fixture
-def job(token):
-    job, _ = master_job_create(
-        deposit_token=token, challenges=make_challenges(token, {1: 4_321}), max_secret=10_000
-    )
-    return job
-
-
 def _recover():
     return challenge_tasks_recover(queued_grace_seconds=GRACE, lost_grace_seconds=GRACE)
 

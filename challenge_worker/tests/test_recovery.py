@@ -12,19 +12,10 @@ from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.services import (
     challenge_task_claim,
     challenge_tasks_recover,
-    master_job_create,
 )
-from challenge_worker.tests.conftest import default_queue_jobs, make_challenges
+from challenge_worker.tests.conftest import default_queue_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def job(token):
-    job, _ = master_job_create(
-        deposit_token=token, challenges=make_challenges(token, {1: 4_321}), max_secret=10_000
-    )
-    return job
 
 
 def _challenges():

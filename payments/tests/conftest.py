@@ -4,6 +4,7 @@ from django.db.models import Sum
 from events.models import Event
 from events.services import events_sync_from_exchange
 from payments.models import Purchase, PurchaseStatus
+from payments.tests.scripted_exchange import ScriptedExchange
 from payments.tests.stack import MasterServer, Processes, test_database_url, wait_for
 from wallet.models import LedgerEntry, Wallet
 from wallet.services import wallet_deposit
@@ -66,6 +67,16 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.call_failed = report.failed
     return report
+
+
+@pytest.fixture
+def scripted(settings):
+    """A small real HTTP exchange that answers what each test scripts (payments/tests)."""
+    server = ScriptedExchange()
+    settings.EXCHANGE_URL = server.url
+    settings.EXCHANGE_RETRY_BUDGET_SECONDS = 1.0
+    yield server
+    server.stop()
 
 
 @pytest.fixture

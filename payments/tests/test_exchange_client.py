@@ -8,21 +8,12 @@ import uuid
 import pytest
 
 from payments import exchange_client as ec
-from payments.tests.scripted_exchange import Answer, ScriptedExchange
+from payments.tests.scripted_exchange import Answer
 from ticketseller.http import DependencyDown
 
 TOKEN = "3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 HASH = "a" * 64
 ONE = [{"challenge_id": 1, "challenge_hash": HASH}]
-
-
-@pytest.fixture
-def scripted(settings):
-    server = ScriptedExchange()
-    settings.EXCHANGE_URL = server.url
-    settings.EXCHANGE_RETRY_BUDGET_SECONDS = 1.0
-    yield server
-    server.stop()
 
 
 def _create():

@@ -20,7 +20,7 @@ from payments.services import (
     purchase_transition,
     purchases_reconcile,
 )
-from payments.tests.scripted_exchange import Answer, ScriptedExchange
+from payments.tests.scripted_exchange import Answer
 from ticketseller.http import DependencyDown
 from wallet.services import wallet_deposit
 
@@ -31,12 +31,9 @@ CHALLENGES = [{"challenge_id": n, "challenge_hash": c * 64} for n, c in ((1, "a"
 
 
 @pytest.fixture
-def scripted(settings):
-    server = ScriptedExchange()
-    settings.EXCHANGE_URL = server.url
-    settings.EXCHANGE_RETRY_BUDGET_SECONDS = 0.5
-    yield server
-    server.stop()
+def scripted(scripted, settings):
+    settings.EXCHANGE_RETRY_BUDGET_SECONDS = 0.5  # the purchase's steps give up sooner
+    return scripted
 
 
 @pytest.fixture
