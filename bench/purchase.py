@@ -1,7 +1,7 @@
 """Purchases through the whole local stack: buy → validated latency, throughput, per-hop times.
 
-Starts its own stack (`scripts/run.sh`: exchange, web, master, 2 challenge workers, jobs
-worker, clock, Redis) on spare ports with a throw-away data folder, then:
+Starts its own stack (`scripts/run.sh`: exchange, web under gunicorn, master, 2 challenge
+workers, one worker per queue, clock, Redis) on spare ports with a throw-away data folder, then:
 
 1. one purchase at a time (N purchases): p50/p95 from the POST to "validated";
 2. M concurrent buyers: sustained purchases per second, against the hashing bound
