@@ -7,6 +7,9 @@ Keys the master and the workers share (besides RQ's own):
 - ``cw:solved:<job id>:<challenge id>``: set when a challenge is solved, so shards still
   scanning it stop at their next chunk;
 - ``cw:stop:<job id>``: set when a job failed, so all of its shards stop;
+- ``cw:progress:<job id>``: how many of the job's challenges are solved, set after each
+  result; the web reads it to show a purchase's progress without calling the master (the
+  key is part of the master's contract, docs/api.md);
 - ``cw:workers``: sorted set of the names of workers that published a liveness key (score:
   when they last did), so the master finds them without RQ's worker registry, which a
   Redis restart empties while the workers keep running;
@@ -46,6 +49,10 @@ def solved_key(job_id, challenge_id: str) -> str:
 
 def stop_key(job_id) -> str:
     return f"cw:stop:{job_id}"
+
+
+def progress_key(job_id) -> str:
+    return f"cw:progress:{job_id}"
 
 
 def task_rq_job_id(task_id: int, attempt: int) -> str:

@@ -43,13 +43,17 @@ def challenge_solve(*, task_id: int) -> dict:
 
 
 def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
-    """Solve several cheap shards in one job (see `services.batch_plan`): all claimed at
-    once, then scanned one after the other; same guarantees as `challenge_solve`."""
+    """Solve several cheap shards in one job (see `services.batch_plan`): all claimed in one
+    statement, scanned one after the other, and recorded in one transaction; same
+    guarantees as `challenge_solve` (a worker lost mid-batch loses only time: the recoverer
+    queues the shards again)."""
     rq_job, me = _context()
     tasks = services.challenge_tasks_claim(
         task_ids=task_ids, worker_name=me.name, rq_job_id=rq_job.id if rq_job else ""
     )
-    return [_solve_claimed(task, me) for task in tasks]
+    reports = [_scan(task, me) for task in tasks]
+    recorded = services.challenge_tasks_record_results(reports=reports)
+    return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)]
 
 
 def _context():
@@ -58,6 +62,15 @@ def _context():
 
 
 def _solve_claimed(task, me) -> dict:
+    report = _scan(task, me)
+    task = services.challenge_task_record_result(
+        task_id=report.task_id, attempt=report.attempt, secret=report.secret,
+        tried=report.tried, seconds=report.seconds, backend=report.backend,
+    )  # fmt: skip
+    return _logged(task, report)
+
+
+def _scan(task, me) -> services.ShardReport:
     me.set_current_task(task.pk)
     try:
         result = solve(
@@ -71,19 +84,18 @@ def _solve_claimed(task, me) -> dict:
         )
     finally:
         me.set_current_task(None)
-    task = services.challenge_task_record_result(
-        task_id=task.pk,
-        attempt=task.attempts,
-        secret=result.secret,
-        tried=result.tried,
-        seconds=result.seconds,
-        backend=result.backend,
-    )
+    return services.ShardReport(
+        task_id=task.pk, attempt=task.attempts, secret=result.secret, tried=result.tried,
+        seconds=result.seconds, backend=result.backend,
+    )  # fmt: skip
+
+
+def _logged(task, report: services.ShardReport) -> dict:
     log.info(
         "task %s [%d, %d]: %s after %d candidates in %.3f s (%s)",
-        task.pk, task.start, task.end, task.status, result.tried, result.seconds, result.backend,
+        task.pk, task.start, task.end, task.status, report.tried, report.seconds, report.backend,
     )  # fmt: skip
-    return {"task_id": task.pk, "claimed": True, "status": task.status, "tried": result.tried}
+    return {"task_id": task.pk, "claimed": True, "status": task.status, "tried": report.tried}
 
 
 def challenge_tasks_recover() -> dict:

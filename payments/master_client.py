@@ -1,10 +1,18 @@
-"""The web's side of the workers master API (API.md, "Workers master")."""
+"""The web's side of the workers master API (docs/api.md, "The workers master's API")."""
 
+import logging
 from dataclasses import dataclass
 
+import django_rq
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from ticketseller.http import DependencyDown, JsonClient, json_client
+
+log = logging.getLogger(__name__)
+# Written by the master after each result (docs/api.md, "Progress"): read here so a page
+# polling a purchase costs one Redis GET, not an HTTP call to the master.
+PROGRESS_KEY = "cw:progress:{job_id}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,16 @@ def job_detail(*, job_id: str, timeout: float = 1.0) -> dict | None:
     except DependencyDown:
         return None
     return response.body if response.ok else None
+
+
+def job_progress(*, job_id: str) -> int | None:
+    """How many of the job's challenges are solved, or None when not known (yet)."""
+    try:
+        value = django_rq.get_connection("payments").get(PROGRESS_KEY.format(job_id=job_id))
+    except RedisError:
+        log.warning("could not read the progress of master job %s", job_id)
+        return None
+    return int(value) if value is not None else None
 
 
 def workers_status() -> WorkersStatus:

@@ -17,12 +17,11 @@ def purchase_get_for_user(*, user, purchase_id) -> Purchase | None:
 
 
 def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
-    """`{total, solved}`. While solving, the count comes live from the workers master."""
+    """`{total, solved}`. While solving, the count the workers master publishes in Redis."""
     solved = purchase.challenges_solved
     if purchase.status == PurchaseStatus.SOLVING and purchase.master_job_id:
-        job = master_client.job_detail(job_id=str(purchase.master_job_id), timeout=0.5)
-        if job:
-            solved = sum(1 for c in job.get("challenges", []) if c.get("status") == "solved")
+        live = master_client.job_progress(job_id=str(purchase.master_job_id))
+        solved = live if live is not None else solved
     elif purchase.status == PurchaseStatus.VALIDATED:
         solved = purchase.challenges_total
     return {"total": purchase.challenges_total, "solved": min(solved, purchase.challenges_total)}

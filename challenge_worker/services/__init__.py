@@ -50,7 +50,11 @@ from challenge_worker.services.recovery import (
     RecoveryReport,
     challenge_tasks_recover,
 )
-from challenge_worker.services.results import challenge_task_record_result
+from challenge_worker.services.results import (
+    ShardReport,
+    challenge_task_record_result,
+    challenge_tasks_record_results,
+)
 
 __all__ = [
     "CALLBACK_GRACE_SECONDS",
@@ -65,10 +69,12 @@ __all__ = [
     "SOLVE_BATCH_JOB",
     "SOLVE_JOB",
     "RecoveryReport",
+    "ShardReport",
     "batch_plan",
     "challenge_task_claim",
     "challenge_task_record_result",
     "challenge_tasks_claim",
+    "challenge_tasks_record_results",
     "challenge_tasks_recover",
     "master_job_callback_kwargs",
     "master_job_complete",

@@ -20,17 +20,39 @@ def _lock_job_of_task(task_id: int) -> MasterJob | None:
 def challenge_tasks_claim(
     *, task_ids: list[int], worker_name: str, rq_job_id: str = ""
 ) -> list[ChallengeTask]:
-    """Take several queued shards of one job at once (a batch job): one transaction, and
-    all of them `running` on this worker, so a worker that dies mid-batch loses none of
-    them to the recoverer's eyes. Returns the shards actually taken, in the given order."""
+    """Take several queued shards of one job at once (a batch job): the job row locked once
+    and one compare-and-set UPDATE for all of them, so a worker that dies mid-batch loses
+    none of them to the recoverer's eyes. Returns the shards actually taken, in the given
+    order (same rules as `challenge_task_claim`)."""
+    if not task_ids:
+        return []
+    now = timezone.now()
     with transaction.atomic():
-        claimed = [
-            task
-            for task_id in task_ids
-            if (task := challenge_task_claim(task_id=task_id, worker_name=worker_name,
-                                             rq_job_id=rq_job_id)) is not None
-        ]  # fmt: skip
-    return claimed
+        job = _lock_job_of_task(task_ids[0])
+        if job is None or job.is_final:
+            return []
+        current = ChallengeTask.objects.filter(
+            pk__in=task_ids, job=job, status=ChallengeTask.Status.QUEUED
+        )
+        if rq_job_id:
+            current = current.filter(rq_job_id=rq_job_id)
+        mine = list(current.values_list("pk", flat=True))
+        if not mine:
+            return []
+        ChallengeTask.objects.filter(pk__in=mine).update(
+            status=ChallengeTask.Status.RUNNING, worker_name=worker_name[:200], started_at=now
+        )
+        _job_started(job, now)
+    claimed = ChallengeTask.objects.select_related("job").in_bulk(mine)
+    return [claimed[pk] for pk in task_ids if pk in claimed]
+
+
+def _job_started(job: MasterJob, now) -> None:
+    """The first claim of a job moves it queued → solving (the job row is locked)."""
+    if job.status == MasterJob.Status.QUEUED:
+        job.status = MasterJob.Status.SOLVING
+        job.started_at = now
+        job.save(update_fields=["status", "started_at"])
 
 
 def challenge_task_claim(
@@ -64,8 +86,5 @@ def challenge_task_claim(
         claimed = current.update(**changes)
         if not claimed:
             return None
-        if job.status == MasterJob.Status.QUEUED:
-            job.status = MasterJob.Status.SOLVING
-            job.started_at = now
-            job.save(update_fields=["status", "started_at"])
+        _job_started(job, now)
     return ChallengeTask.objects.select_related("job").get(pk=task_id)

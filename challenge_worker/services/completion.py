@@ -17,6 +17,7 @@ from challenge_worker.broker import (
     STOP_KEY_TTL,
     callback_rq_job_id,
     get_queue,
+    progress_key,
     redis_client,
     stop_key,
 )
@@ -35,6 +36,13 @@ def _set_stop_keys(keys: list[str]) -> None:
         log.exception("master: could not set stop keys %s", keys)
 
 
+def _publish_progress(job_id, solved: int) -> None:
+    try:
+        redis_client().set(progress_key(job_id), solved, ex=STOP_KEY_TTL)
+    except RedisError:  # the page shows an older count until the next result
+        log.warning("master: could not publish the progress of job %s", job_id)
+
+
 def _job_settle(job: MasterJob) -> bool:
     """With ``job`` locked: finish it if every challenge is solved, or if one can no longer
     be. Returns True if this call finished it (which happens once per job)."""
@@ -49,6 +57,7 @@ def _job_settle(job: MasterJob) -> bool:
         elif status in ChallengeTask.ACTIVE:
             active.add(cid)
     ids = [str(c["challenge_id"]) for c in job.challenges]
+    transaction.on_commit(partial(_publish_progress, job.pk, len(solved.keys() & set(ids))))
     if all(cid in solved for cid in ids):
         job.status = MasterJob.Status.SOLVED
     elif any(cid not in solved and cid not in active for cid in ids):

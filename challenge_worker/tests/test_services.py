@@ -220,3 +220,62 @@ def test_batch_plan_groups_cheap_shards_and_leaves_expensive_ones_alone():
     # In between: groups of about 0.1 s of hashing, in order, covering every shard once.
     groups = batch_plan([500_000] * 5, rate_per_s=10_000_000)
     assert [i for g in groups for i in g] == [0, 1, 2, 3, 4] and groups[0] == [0, 1]
+
+
+def test_the_progress_the_web_reads_counts_each_solved_challenge_once(token):
+    """The master's side of the progress contract (docs/api.md, "Progress") read through
+    the web's own client: none yet, then one of two, then two, even after a repeated report."""
+    from payments.master_client import job_progress
+
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 11, 2: 22}), max_secret=100
+    )
+    first, second = job.tasks.order_by("challenge_id")
+    assert job_progress(job_id=str(job.pk)) is None
+
+    _solve_by_hand(first, 11)
+    assert job_progress(job_id=str(job.pk)) == 1
+    again = challenge_task_record_result(
+        task_id=first.pk, attempt=1, secret=11, tried=11, seconds=0.1, backend="python"
+    )
+    assert again.status == ChallengeTask.Status.SOLVED
+    assert job_progress(job_id=str(job.pk)) == 1
+
+    _solve_by_hand(second, 22)
+    assert job_progress(job_id=str(job.pk)) == 2
+
+
+def test_a_batch_is_claimed_and_recorded_at_once_and_its_job_settles_once(token):
+    """Five cheap challenges in one RQ job: one claim, one recording, one callback; a shard
+    that is not queued any more (another worker took it) is left out of the claim."""
+    from challenge_worker.services import ShardReport, challenge_tasks_claim
+    from challenge_worker.services import challenge_tasks_record_results as record
+
+    secrets = {i: 10 * i for i in range(1, 6)}
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, secrets), max_secret=100
+    )
+    tasks = list(job.tasks.order_by("challenge_id"))
+    taken_elsewhere = challenge_task_claim(task_id=tasks[0].pk, worker_name="other")
+
+    claimed = challenge_tasks_claim(task_ids=[t.pk for t in tasks], worker_name="w")
+    assert [t.pk for t in claimed] == [t.pk for t in tasks[1:]]
+    assert {t.status for t in claimed} == {ChallengeTask.Status.RUNNING}
+
+    def report(task, secret):
+        return ShardReport(task.pk, task.attempts, secret, secret, 0.01, "python")
+
+    recorded = record(reports=[report(t, secrets[int(t.challenge_id)]) for t in claimed])
+    assert {t.status for t in recorded} == {ChallengeTask.Status.SOLVED}
+    job.refresh_from_db()
+    assert job.status == MasterJob.Status.SOLVING  # the shard taken elsewhere is still out
+
+    last = challenge_task_record_result(
+        task_id=tasks[0].pk, attempt=taken_elsewhere.attempts, secret=10, tried=10,
+        seconds=0.1, backend="python",
+    )  # fmt: skip
+    assert last.status == ChallengeTask.Status.SOLVED
+    assert record(reports=[report(t, secrets[int(t.challenge_id)]) for t in claimed])
+    job.refresh_from_db()
+    assert job.status == MasterJob.Status.SOLVED
+    assert len(default_queue_jobs()) == 1  # the callback, once

@@ -1,0 +1,206 @@
+"""The whole local stack for benchmarks: started with `scripts/run.sh` on spare ports with a
+throw-away data folder, on SQLite (the default) or on a throw-away PostgreSQL, plus a small
+HTTP client that never raises on a refused connection or a timeout (a benchmark counts them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTS = {"WEB_PORT": 18000, "MASTER_PORT": 18001, "EXCHANGE_PORT": 18100, "REDIS_PORT": 16380}
+WEB = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
+MASTER = f"http://127.0.0.1:{PORTS['MASTER_PORT']}"
+#: What `call` answers when no HTTP answer came at all (refused, reset, timed out).
+NO_ANSWER = 0
+
+
+def call(method: str, path: str, body=None, token: str | None = None, *, base: str = WEB,
+         headers: dict | None = None, timeout: float = 30):  # fmt: skip
+    """(status, JSON body); status 0 when the server gave no answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        try:
+            return exc.code, json.loads(raw or b"null")
+        except ValueError:  # an HTML error page
+            return exc.code, {"raw": raw[:200].decode(errors="replace")}
+    except (OSError, TimeoutError) as exc:  # refused, reset, timed out
+        return NO_ANSWER, {"error": str(exc)}
+
+
+def wait_until(check, timeout: float, what: str) -> None:
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        try:
+            if check():
+                return
+        except (OSError, KeyError, TypeError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+class Stack:
+    """`with Stack(backend=..., database=...) as stack:` the stack is up, catalogue synced,
+    two challenge workers alive; leaving the block stops it (SIGINT, as Ctrl-C does)."""
+
+    def __init__(self, *, backend: str = "auto", database: str = "sqlite", extra_env=None):
+        self.var = Path(tempfile.mkdtemp(prefix="bench-stack-"))
+        self.var.chmod(0o755)  # PostgreSQL runs as its own user when we are root
+        self.database = database
+        self.env = {
+            **os.environ,
+            **{k: str(v) for k, v in PORTS.items()},
+            "VAR_DIR": str(self.var),
+            "SOLVER_BACKEND": backend,
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        for name in ("REDIS_URL", "DATABASE_URL", "EXCHANGE_URL", "MASTER_URL"):
+            self.env.pop(name, None)
+        self._pg_data: Path | None = None
+
+    def __enter__(self):
+        if self.database == "postgres":
+            self.env["DATABASE_URL"] = self._start_postgres()
+        self.log = open(self.var / "stack.log", "w")  # closed in __exit__
+        self.process = subprocess.Popen(
+            ["scripts/run.sh"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_until(lambda: call("GET", "/api/v1/events/")[1]["count"] > 0, 120, "catalogue")
+            wait_until(lambda: call("GET", "/api/v1/workers/status/")[1]["workers"] >= 2, 60,
+                       "workers")  # fmt: skip
+        except SystemExit:
+            print((self.var / "stack.log").read_text()[-3000:], file=sys.stderr)
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+        if self._pg_data:
+            subprocess.run(self._pg_ctl("stop", "-m", "fast"), capture_output=True, check=False)
+        shutil.rmtree(self.var, ignore_errors=True)
+
+    def _start_postgres(self) -> str:
+        """A PostgreSQL with fsync on (as `make run` would use it), via scripts/lib.sh."""
+        script = 'source scripts/lib.sh && start_postgres "$1" >&2 && echo "$DATABASE_URL"'
+        out = subprocess.run(
+            ["bash", "-c", script, "-", str(self.var / "pg")],
+            cwd=ROOT, env={**self.env, "PG_DURABLE": "1"}, capture_output=True, text=True,
+            check=True,
+        )  # fmt: skip
+        self._pg_data = self.var / "pg" / "data"
+        return out.stdout.strip().splitlines()[-1]
+
+    def _pg_ctl(self, *args: str) -> list[str]:
+        find = "source scripts/lib.sh && pg_bindir"
+        bindir = subprocess.run(["bash", "-c", find], cwd=ROOT, capture_output=True, text=True)
+        command = [f"{bindir.stdout.strip()}/pg_ctl", "-D", str(self._pg_data), *args]
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each kind of process of the stack (user + system, of the
+        live processes): what a purchase costs the machine, whatever else runs on it."""
+        tick = os.sysconf("SC_CLK_TCK")
+        marker = f"VAR_DIR={self.var}\0".encode()
+        totals: dict[str, float] = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:  # every process of the stack carries VAR_DIR in its environment
+                if marker not in (proc / "environ").read_bytes():
+                    continue
+                stat = (proc / "stat").read_text()
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            utime, stime = int(fields[11]), int(fields[12])
+            kind = _process_kind(cmdline)
+            totals[kind] = totals.get(kind, 0.0) + (utime + stime) / tick
+        return totals
+
+    def query(self, code: str):
+        """Run `code` with Django on the stack's database; it prints one JSON line."""
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}
+        out = subprocess.run(
+            [sys.executable, "-c", "import django, json\ndjango.setup()\n" + code],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return json.loads(out.strip().splitlines()[-1])
+
+
+_KINDS = [
+    ("ticketseller.wsgi", "web"), ("challenge_worker.wsgi", "master"), ("rqworker challenges",
+    "challenge workers"), ("rqworker payments", "payments workers"), ("rqworker maintenance",
+    "maintenance worker"), ("rqworker delivery", "delivery worker"), ("manage.py clock", "clock"),
+    ("-m exchange", "exchange"), ("redis-server", "redis"), ("postgres", "postgresql"),
+]  # fmt: skip
+
+
+def _process_kind(cmdline: str) -> str:
+    return next((kind for needle, kind in _KINDS if needle in cmdline), "other")
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], purchases: int) -> None:
+    """CPU milliseconds per purchase by kind of process (processes that lived throughout)."""
+    used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    total, n = sum(v for v in used.values() if v > 0), max(purchases, 1)
+    print(f"  CPU per validated purchase: {1000 * total / n:.0f} ms in all "
+          f"(two cores hold at most {2 * n / max(total, 1e-9):.1f} purchases/s)")  # fmt: skip
+    for kind, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
+        if seconds > 0:
+            print(f"    {kind:<38} {1000 * seconds / max(purchases, 1):.1f} ms")
+
+
+def new_buyer(money: int) -> str:
+    """A registered user with `money` in the wallet; returns the API token."""
+    name = f"bench-{uuid.uuid4().hex[:10]}"
+    password = "bench-pass-2026-x"
+    call("POST", "/api/v1/auth/register/",
+         {"username": name, "email": f"{name}@example.cl", "password": password})  # fmt: skip
+    _, body = call("POST", "/api/v1/auth/token/", {"username": name, "password": password})
+    token = body["token"]
+    while money > 0:
+        step = min(money, 5_000_000)
+        call("POST", "/api/v1/wallet/deposits/", {"amount": step}, token)
+        money -= step
+    return token
