@@ -85,9 +85,7 @@ def test_static_files_come_from_the_private_bucket_through_origin_access_control
     assert static["TargetOriginId"] == "static"
     assert _managed(static["CachePolicyId"]) == CACHING_OPTIMIZED  # honours max-age=1 year
     origin = _origin("static")
-    assert origin["OriginAccessControlId"] == {
-        "Fn::GetAtt": ["StaticOriginAccessControl", "Id"]
-    }
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["StaticOriginAccessControl", "Id"]}
     assert origin["S3OriginConfig"]["OriginAccessIdentity"] == ""
     oac = RESOURCES["StaticOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
     assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
