@@ -5,7 +5,8 @@
 # Otherwise exit non-zero: the deployment fails and CodeDeploy rolls back.
 #
 #   HEALTH_URL         (http://127.0.0.1:8000/api/v1/health/)
-#   PUBLIC_HEALTH_URL  (SITE_URL + /api/v1/health/; "off" skips it, e.g. before DNS exists)
+#   PUBLIC_HEALTH_URL  (SITE_URL + /api/v1/health/; "off" skips it, e.g. before DNS exists;
+#                      also read from app.env)
 #   HEALTH_RETRIES     (30)
 #   HEALTH_INTERVAL    seconds between tries (5)
 set -euo pipefail
@@ -40,8 +41,10 @@ show_state() {
 }
 
 local_url="${HEALTH_URL:-http://127.0.0.1:8000/api/v1/health/}"
+# CodeDeploy passes no environment to hooks: the instance's app.env (merged) may set it too.
 site_url="$(env_value SITE_URL "${MERGED_ENV}")"
-public_url="${PUBLIC_HEALTH_URL:-${site_url:+${site_url%/}/api/v1/health/}}"
+public_url="${PUBLIC_HEALTH_URL:-$(env_value PUBLIC_HEALTH_URL "${MERGED_ENV}")}"
+public_url="${public_url:-${site_url:+${site_url%/}/api/v1/health/}}"
 
 wait_healthy "${local_url}" || { show_state; exit 1; }
 if [[ -z "${public_url}" || "${public_url}" == off ]]; then

@@ -225,6 +225,14 @@ def test_validate_honours_the_health_url_overrides(instance):
     ]
 
 
+def test_the_public_check_can_be_switched_off_in_the_instances_settings(instance):
+    (Path(instance["APP_DIR"]) / ".env").write_text(
+        "SITE_URL='https://shop.example.cl'\nPUBLIC_HEALTH_URL='off'\n"
+    )
+    assert _run("deploy/validate.sh", instance).returncode == 0
+    assert [c.split()[-1] for c in _calls(instance)] == ["http://127.0.0.1:8000/api/v1/health/"]
+
+
 def test_stop_keeps_the_running_release_serving(instance):
     result = _run("deploy/stop.sh", instance)
     assert result.returncode == 0, result.stderr
