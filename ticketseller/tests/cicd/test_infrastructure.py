@@ -77,6 +77,10 @@ def test_the_backend_is_the_instance_reached_only_by_cloudfront():
     assert (rule["FromPort"], rule["ToPort"]) == (8000, 8000)
     assert rule["SourcePrefixListId"] == {"Ref": "CloudFrontPrefixListId"}
     assert "CidrIp" not in rule
+    data = RESOURCES["InstanceLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    (interface,) = data["NetworkInterfaces"]
+    assert interface["Groups"] == [{"Ref": "WebSecurityGroup"}]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
 
 
 def test_static_files_come_from_the_private_bucket_through_origin_access_control():
