@@ -26,6 +26,18 @@ compose() {
     --env-file "${MERGED_ENV}" -f "${COMPOSE_FILE_PATH}" "$@"
 }
 
+# The services that hold data: a deployment starts them when they are missing and never
+# restarts them.
+DATA_SERVICES=(postgres redis)
+
+# The application services of the compose file (active profiles only), one per line: every
+# service but the data services and the one-shot `migrate` (migrate.sh runs it).
+app_services() {
+  local services
+  services="$(compose config --services)" || return 1
+  printf '%s\n' "${services}" | grep -vx -e postgres -e redis -e migrate
+}
+
 # The value of KEY in an env file (last one wins, surrounding quotes removed), or "".
 env_value() {
   local key="$1" file="$2" line value=""

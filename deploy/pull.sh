@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# AfterInstall (1/2): write the merged .env, log in to ECR and pull the revision's images.
+# AfterInstall (1/2): write the merged .env, log in to ECR and pull the revision's images while
+# the previous release keeps serving (nothing is stopped before or during the pull). Only the
+# application images are pulled: a newer postgres/redis image must not restart the data.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -7,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [[ -f "${RELEASE_ENV}" ]] || die "${RELEASE_ENV} is missing from the revision bundle"
 [[ -f "${APP_ENV_FILE}" ]] || die "${APP_ENV_FILE} is missing"
 
-# Secrets first, then the release (image tags win). Only root can read the result.
+# Secrets first, then the release (image digests win). Only root can read the result.
 (
   umask 077
   { cat "${APP_ENV_FILE}"; printf '\n'; cat "${RELEASE_ENV}"; } >"${MERGED_ENV}.tmp"
@@ -23,5 +25,7 @@ log "logging in to ${registry}"
 aws ecr get-login-password --region "${region}" \
   | docker login --username AWS --password-stdin "${registry}"
 
-log "pulling release $(env_value RELEASE "${RELEASE_ENV}")"
-compose pull --quiet
+mapfile -t services < <(app_services)
+[[ ${#services[@]} -gt 0 ]] || die "no application service in ${COMPOSE_FILE_PATH}"
+log "pulling release $(env_value RELEASE "${RELEASE_ENV}"): ${services[*]}"
+compose pull --quiet migrate "${services[@]}"

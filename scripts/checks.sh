@@ -20,6 +20,9 @@ shellcheck -x scripts/*.sh deploy/*.sh .ci/run
 step "lint: SAM template (cfn-lint, sam validate --lint)"
 scripts/lint_sam.sh
 
+step "lint: the AWS stack, deploy/infrastructure.yaml (cfn-lint, sam validate --lint)"
+scripts/lint_sam.sh deploy/infrastructure.yaml
+
 step "lint: Dockerfiles, workflows, compose files, deploy scripts"
 scripts/lint_delivery.sh
 

@@ -68,6 +68,9 @@ printf '%s\n' "WEB_IMAGE=example.invalid/web:lint" "WORKER_IMAGE=example.invalid
 
 log "docker-compose config -q docker-compose.yml"
 SECRET_KEY=dummy "${compose_bin}" --project-directory "${repo_root}" -f docker-compose.yml config -q
+log "docker-compose config -q docker-compose.yml with .env.example as .env (the copy is safe)"
+env -i PATH="${PATH}" SECRET_KEY=dummy "${compose_bin}" --project-directory "${repo_root}" \
+  --env-file .env.example -f docker-compose.yml config -q
 log "docker-compose config -q deploy/docker-compose.prod.yml (both profiles)"
 "${compose_bin}" -f deploy/docker-compose.prod.yml --env-file "${dummy_env}" config -q
 "${compose_bin}" -f deploy/docker-compose.prod.yml --env-file "${dummy_env}" --profile exchange config -q

@@ -7,6 +7,7 @@ Development works with no variable set (SQLite in WAL mode, local Redis started 
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ticketseller.env import (
@@ -181,8 +182,16 @@ LOGIN_URL = "login"
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
-# Proxies in front of the web that append the client to X-Forwarded-For (the ALB: 1).
+# Proxies in front of the web that append the client to X-Forwarded-For: 1 behind CloudFront
+# (deploy/infrastructure.yaml), 2 with a load balancer behind it. 0 (the default, and the
+# local stacks) trusts no forwarded header: anyone reaching the web directly could forge them.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXIES must be 0 or more")
+if TRUSTED_PROXIES:
+    # CloudFront overwrites any X-Forwarded-Proto a viewer sends with "https" (every viewer
+    # request is HTTPS there): request.is_secure() and absolute URLs say https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGIN_REDIRECT_URL = "events:list"
 LOGOUT_REDIRECT_URL = "events:list"
 
@@ -231,6 +240,9 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "3000/minute"),
     },
     "EXCEPTION_HANDLER": "ticketseller.api.errors.exception_handler",
+    # Throttling counts per client: the address the outermost trusted proxy appended to
+    # X-Forwarded-For, not the proxy's own (every visitor behind CloudFront would share it).
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -351,7 +363,6 @@ CHALLENGE_LOST_GRACE_SECONDS = env_float("CHALLENGE_LOST_GRACE_SECONDS", 3.0)
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

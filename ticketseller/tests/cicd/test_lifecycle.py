@@ -20,7 +20,8 @@ HOOK_ORDER = [
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 # Each fake appends "<name> <args>" to $FAKE_LOG. `docker login` records what it read on stdin;
-# `curl` fails while $FAKE_CURL_FAIL is set, like curl --fail against a dead server.
+# `docker compose config --services` lists the production services; `curl` fails for URLs
+# containing $FAKE_CURL_FAIL, like curl --fail against a dead server.
 FAKES = {
     "docker": """#!/usr/bin/env bash
 # `aws ... | docker login`: read stdin (to aws's exit) first, so the log keeps pipeline order.
@@ -28,6 +29,7 @@ if [[ "$1" == login ]]; then stdin="$(cat)"; fi
 printf 'docker %s\\n' "$*" >>"$FAKE_LOG"
 if [[ "$1" == login ]]; then printf 'docker-login-stdin %s\\n' "$stdin" >>"$FAKE_LOG"; fi
 if [[ -n "${FAKE_DOCKER_FAIL:-}" && "$*" == *"${FAKE_DOCKER_FAIL}"* ]]; then exit 1; fi
+if [[ "$*" == *" config --services" ]]; then printf '%s\\n' postgres redis migrate web worker; fi
 exit 0
 """,
     "aws": """#!/usr/bin/env bash
@@ -36,7 +38,7 @@ if [[ "$1 $2" == "ecr get-login-password" ]]; then printf 'ecr-token-123\\n'; fi
 """,
     "curl": """#!/usr/bin/env bash
 printf 'curl %s\\n' "$*" >>"$FAKE_LOG"
-if [[ -n "${FAKE_CURL_FAIL:-}" ]]; then
+if [[ -n "${FAKE_CURL_FAIL:-}" && "$*" == *"${FAKE_CURL_FAIL}"* ]]; then
   echo "curl: (7) Failed to connect" >&2
   exit 7
 fi
@@ -118,29 +120,66 @@ def test_appspec_installs_the_bundle_and_runs_every_hook_in_order_with_timeouts(
     assert total <= 3600  # CodeDeploy's limit for one deployment's hooks on an instance
 
 
-def test_a_deployment_runs_stop_pull_migrate_start_validate_in_appspec_order(instance):
-    # Not the first deployment: the previous revision left its merged .env behind.
-    (Path(instance["APP_DIR"]) / ".env").write_text("SECRET_KEY='old'\n")
+def _deploy(instance: dict[str, str]) -> list[str]:
+    """Run every hook in appspec order (not the first deployment: a merged .env exists)."""
+    (Path(instance["APP_DIR"]) / ".env").write_text(
+        "SECRET_KEY='old'\nSITE_URL='https://shop.example.cl'\n"
+    )
     for hook, script in _hooks():
         result = _run(script, instance)
         assert result.returncode == 0, f"{hook} {script}:\n{result.stdout}{result.stderr}"
+    return _calls(instance)
 
-    compose = (
+
+def _compose(instance: dict[str, str]) -> str:
+    return (
         f"docker compose --project-name ticketseller --project-directory {instance['APP_DIR']} "
         f"--env-file {instance['APP_DIR']}/.env "
         f"-f {instance['APP_DIR']}/deploy/docker-compose.prod.yml"
     )
-    assert _calls(instance) == [
-        f"{compose} down --remove-orphans --timeout 60",  # ApplicationStop
-        "docker compose version",  # BeforeInstall
-        "aws ecr get-login-password --region us-east-1",  # AfterInstall: pull
+
+
+def test_a_deployment_pulls_migrates_then_swaps_only_the_app_containers(instance):
+    Path(instance["APP_ENV_FILE"]).write_text(
+        "SECRET_KEY='s3cret'\nSITE_URL='https://shop.example.cl'\n"
+    )
+    compose = _compose(instance)
+    assert _deploy(instance) == [
+        # ApplicationStop stops nothing; BeforeInstall checks the tools.
+        "docker compose version",
+        # AfterInstall: pull (the old release still serves), then migrate.
+        "aws ecr get-login-password --region us-east-1",
         f"docker login --username AWS --password-stdin {REGISTRY}",
         "docker-login-stdin ecr-token-123",
-        f"{compose} pull --quiet",
-        f"{compose} run --rm migrate",  # AfterInstall: migrate
-        f"{compose} up --detach --remove-orphans",  # ApplicationStart
+        f"{compose} config --services",
+        f"{compose} pull --quiet migrate web worker",
+        f"{compose} run --rm migrate",
+        # ApplicationStart: the data services only if missing, then the changed app containers.
+        f"{compose} up --detach --no-recreate postgres redis",
+        f"{compose} config --services",
+        f"{compose} up --detach --no-deps --remove-orphans web worker",
+        # ValidateService: on the instance, then through CloudFront (SITE_URL).
         "curl --fail --silent --show-error --max-time 5 http://127.0.0.1:8000/api/v1/health/",
+        "curl --fail --silent --show-error --max-time 5 https://shop.example.cl/api/v1/health/",
     ]
+
+
+def test_a_deployment_never_stops_restarts_or_recreates_postgres_or_redis(instance):
+    for call in _deploy(instance):
+        words = call.split()
+        assert not {"down", "stop", "restart", "rm", "kill"} & set(words), call
+        if "up" in words and ({"postgres", "redis"} & set(words)):
+            assert "--no-recreate" in words, call
+        if "pull" in words:
+            assert not {"postgres", "redis"} & set(words), call
+
+
+def test_the_images_are_pulled_before_any_container_is_replaced(instance):
+    calls = _deploy(instance)
+    pull = next(i for i, c in enumerate(calls) if " pull " in c)
+    migrate = next(i for i, c in enumerate(calls) if " run --rm migrate" in c)
+    swaps = [i for i, c in enumerate(calls) if " up " in c or " down" in c or " stop" in c]
+    assert swaps and pull < migrate < min(swaps)
 
 
 def test_pull_writes_a_private_env_where_the_release_wins_over_the_secrets_file(instance):
@@ -155,7 +194,7 @@ def test_pull_writes_a_private_env_where_the_release_wins_over_the_secrets_file(
 
 
 def test_validate_fails_after_its_retries_when_the_health_check_never_answers(instance):
-    result = _run("deploy/validate.sh", {**instance, "FAKE_CURL_FAIL": "1"})
+    result = _run("deploy/validate.sh", {**instance, "FAKE_CURL_FAIL": "127.0.0.1"})
     assert result.returncode != 0
     calls = _calls(instance)
     assert [c.split()[0] for c in calls].count("curl") == 3
@@ -164,19 +203,40 @@ def test_validate_fails_after_its_retries_when_the_health_check_never_answers(in
     assert "never became healthy" in result.stderr
 
 
-def test_validate_honours_the_health_url_override(instance):
-    env = {**instance, "HEALTH_URL": "http://10.0.0.5:8000/api/v1/health/"}
+def test_validate_fails_when_the_site_is_unhealthy_through_cloudfront(instance):
+    (Path(instance["APP_DIR"]) / ".env").write_text("SITE_URL='https://shop.example.cl/'\n")
+    result = _run("deploy/validate.sh", {**instance, "FAKE_CURL_FAIL": "shop.example.cl"})
+    assert result.returncode != 0
+    curls = [c for c in _calls(instance) if c.startswith("curl ")]
+    assert curls[0].endswith(" http://127.0.0.1:8000/api/v1/health/")
+    assert all(c.endswith(" https://shop.example.cl/api/v1/health/") for c in curls[1:])
+    assert len(curls) == 1 + 3
+
+
+def test_validate_honours_the_health_url_overrides(instance):
+    env = {
+        **instance,
+        "HEALTH_URL": "http://10.0.0.5:8000/api/v1/health/",
+        "PUBLIC_HEALTH_URL": "off",
+    }
     assert _run("deploy/validate.sh", env).returncode == 0
-    assert _calls(instance)[-1].endswith(" http://10.0.0.5:8000/api/v1/health/")
+    assert _calls(instance) == [
+        "curl --fail --silent --show-error --max-time 5 http://10.0.0.5:8000/api/v1/health/"
+    ]
 
 
-def test_stop_does_not_fail_the_deployment_when_nothing_can_be_stopped(instance):
-    result = _run("deploy/stop.sh", {**instance, "FAKE_DOCKER_FAIL": "down"})
-    assert result.returncode == 0, result.stderr
-    assert (
-        _calls(instance)[-1]
-        == "docker compose --project-name ticketseller down --remove-orphans --timeout 60"
+def test_the_public_check_can_be_switched_off_in_the_instances_settings(instance):
+    (Path(instance["APP_DIR"]) / ".env").write_text(
+        "SITE_URL='https://shop.example.cl'\nPUBLIC_HEALTH_URL='off'\n"
     )
+    assert _run("deploy/validate.sh", instance).returncode == 0
+    assert [c.split()[-1] for c in _calls(instance)] == ["http://127.0.0.1:8000/api/v1/health/"]
+
+
+def test_stop_keeps_the_running_release_serving(instance):
+    result = _run("deploy/stop.sh", instance)
+    assert result.returncode == 0, result.stderr
+    assert _calls(instance) == []
 
 
 @pytest.mark.parametrize("script", ["deploy/migrate.sh", "deploy/pull.sh", "deploy/start.sh"])

@@ -191,3 +191,60 @@ def test_the_production_master_refuses_a_job_without_its_token():
     result = _manage("shell", "-c", probe, env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [401, 401]
+
+
+_PROXY_PROBE = textwrap.dedent(
+    """
+    import json
+    from django.conf import settings
+    from django.middleware.security import SecurityMiddleware
+    from django.test import RequestFactory
+    from rest_framework.settings import api_settings
+
+    def redirected(**headers):
+        page = RequestFactory().get("/events/", HTTP_HOST="127.0.0.1", **headers)
+        return SecurityMiddleware(lambda request: None).process_request(page) is not None
+
+    print(json.dumps({
+        "num_proxies": api_settings.NUM_PROXIES,
+        "proxy_ssl_header": getattr(settings, "SECURE_PROXY_SSL_HEADER", None),
+        "plain": redirected(),
+        "claims_https": redirected(HTTP_X_FORWARDED_PROTO="https"),
+    }))
+    """
+)
+
+
+def _proxy_answer(env: dict[str, str]) -> dict:
+    result = _manage("shell", "-c", _PROXY_PROBE, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_behind_cloudfront_the_forwarded_proto_and_address_are_trusted():
+    env = production_environment()
+    assert env["TRUSTED_PROXIES"] == "1"
+    answer = _proxy_answer({**env, "ALLOWED_HOSTS": "127.0.0.1"})
+    assert answer == {
+        "num_proxies": 1,
+        "proxy_ssl_header": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "plain": True,
+        "claims_https": False,
+    }
+
+
+def test_without_a_proxy_a_forged_x_forwarded_proto_is_not_believed():
+    env = {**production_environment(), "TRUSTED_PROXIES": "", "ALLOWED_HOSTS": "127.0.0.1"}
+    answer = _proxy_answer(env)
+    assert answer == {
+        "num_proxies": 0,
+        "proxy_ssl_header": None,
+        "plain": True,
+        "claims_https": True,
+    }
+
+
+def test_a_negative_proxy_count_is_refused():
+    result = _manage("check", env={**production_environment(), "TRUSTED_PROXIES": "-1"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES must be 0 or more" in result.stderr

@@ -14,7 +14,9 @@ SPLIT = ROOT / "deploy" / "split_static.py"
 
 
 def _names_in_env_file(path) -> set[str]:
-    return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", path.read_text(), flags=re.MULTILINE))
+    """Every variable an env file sets or shows commented out (`# NAME=...`)."""
+    pattern = r"^(?:# )?([A-Z][A-Z0-9_]*)="
+    return set(re.findall(pattern, path.read_text(), flags=re.MULTILINE))
 
 
 def test_every_documented_variable_is_explained_in_operations():

@@ -114,10 +114,10 @@ def test_collectstatic_works_with_exactly_the_build_time_values(tmp_path):
     assert env["DEBUG"] == "false"
     frontend = next(
         step["env"]
-        for step in workflow("deploy-frontend.yml")["jobs"]["deploy"]["steps"]
+        for step in workflow("deploy.yml")["jobs"]["static"]["steps"]
         if "collectstatic" in step.get("run", "")
     )
-    assert frontend == env, "deploy-frontend must hash the files as the web image does"
+    assert frontend == env, "the static upload must hash the files as the web image does"
     clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
