@@ -1,6 +1,6 @@
 """URL conf of the workers master process (``ROOT_URLCONF=challenge_worker.urls``).
 
-Root-level paths as in API.md; a trailing slash is accepted too.
+Root-level paths as in docs/api.md ("The workers master's API"); a trailing slash is accepted too.
 """
 
 from django.urls import re_path
