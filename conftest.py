@@ -23,6 +23,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Passwords the tests set are hashed with a fast hasher (PBKDF2's million rounds cost
+    ~0.3 s a user); hashes made by the real one (demo users) still verify."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username: str | None = None, password: str = "s3cret-pass-123", **extra):

@@ -70,7 +70,7 @@ start_postgres() {
   local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [ -z "${PG_DURABLE:-}" ] || durability="-c synchronous_commit=off"
   "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-    "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
+    "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
     start >/dev/null || { log "PostgreSQL did not start: see $dir/server.log"; return 1; }
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop)

@@ -88,3 +88,31 @@ def test_one_user_with_money_for_three_firing_ten_at_once_gets_three(
     assert buyer.wallet.balance == 0
     assert LedgerEntry.objects.filter(kind="purchase").count() == 3
     _assert_money_and_seats_add_up(deposited=21_000)
+
+
+def test_two_hundred_buyers_at_once_for_one_event_buy_exactly_its_seats(
+    requires_postgres, make_user, make_event
+):
+    """The on-sale rush at the database: 200 buys in the same instant (each its own
+    connection) for 150 seats, some asking for two."""
+    event = make_event(price=3_000, capacity=150)
+    buyers = [make_user() for _ in range(200)]
+    for buyer in buyers:
+        wallet_deposit(wallet_id=buyer.wallet.pk, amount=10_000)
+    wanted = {b.pk: 1 + i % 2 for i, b in enumerate(buyers)}
+
+    outcomes = _race(
+        [
+            lambda b=b: purchase_create(user=b, event_id=event.pk, quantity=wanted[b.pk])
+            for b in buyers
+        ]
+    )
+
+    assert len(outcomes) == 200
+    assert set(outcomes) <= {"ok", "sold_out"}, outcomes
+    event.refresh_from_db()
+    sold = Purchase.objects.filter(event=event).aggregate(s=Sum("quantity"))["s"]
+    assert sold == 150 - event.available
+    assert event.available < 2  # sold out: no buyer was refused while two seats were left
+    assert Purchase.objects.count() == outcomes.count("ok")
+    _assert_money_and_seats_add_up(deposited=200 * 10_000)
