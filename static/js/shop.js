@@ -1,11 +1,38 @@
 // Live parts of the pages, by polling small JSON endpoints (no framework, no CDN).
 // Polling rather than server-sent events: a few hundred bytes every second or so costs
 // nothing, works through any proxy, and does not hold a server thread per open page.
+// Gently: a purchase in flight every 0.5 s, slower once it waits on the exchange, and a tab
+// in the background every 10 s at most (checked again the moment it comes back); after a
+// failed request the pause doubles, so an overloaded shop is not polled harder.
 "use strict";
 
 (function () {
   const WORKERS_EVERY_MS = 3000;
   const PURCHASE_EVERY_MS = 500;
+  const HIDDEN_EVERY_MS = 10000;
+  const MAX_BACKOFF_MS = 8000;
+
+  // Run `task` now and then again after the delay it returns (ms; null stops), never faster
+  // than HIDDEN_EVERY_MS while the tab is hidden; a tab becoming visible runs it at once.
+  function poll(task) {
+    let timer = null;
+    let running = false;
+    const run = async () => {
+      clearTimeout(timer);
+      if (running) return;
+      running = true;
+      const delay = await task();
+      running = false;
+      if (delay === null) {
+        document.removeEventListener("visibilitychange", onVisible);
+        return;
+      }
+      timer = setTimeout(run, document.hidden ? Math.max(delay, HIDDEN_EVERY_MS) : delay);
+    };
+    const onVisible = () => { if (!document.hidden) run(); };
+    document.addEventListener("visibilitychange", onVisible);
+    run();
+  }
 
   async function getJson(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
@@ -29,16 +56,15 @@
         ? indicator.dataset.labelUp.replace("%(n)s", count)
         : indicator.dataset.labelDown;
     };
-    const refresh = async () => {
+    poll(async () => {
       try {
         const status = await getJson(indicator.dataset.url);
         show(status.available, status.workers);
       } catch (error) {
         show(false, 0);
       }
-    };
-    refresh();
-    setInterval(refresh, WORKERS_EVERY_MS);
+      return WORKERS_EVERY_MS;
+    });
   }
 
   // --- Purchases in flight ------------------------------------------------------------------
@@ -93,20 +119,24 @@
       }
     };
 
-    const tick = async () => {
+    let backoff = PURCHASE_EVERY_MS;
+    poll(async () => {
       try {
         const purchase = await getJson(`/api/v1/purchases/${id}/`);
         render(purchase);
+        backoff = PURCHASE_EVERY_MS;
         if (finals.includes(purchase.status) && (purchase.status !== "validated" || purchase.ticket_url)) {
           node.dataset.live = "false";
-          return;
+          return null;
         }
+        // Reserved and solving move every fraction of a second; afterwards (validated,
+        // waiting for the ticket) the next change is seconds away.
+        return finals.includes(purchase.status) ? 4 * PURCHASE_EVERY_MS : PURCHASE_EVERY_MS;
       } catch (error) {
-        // a passing network error: try again on the next tick
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);  // a passing error, or an overloaded shop
+        return backoff;
       }
-      setTimeout(tick, PURCHASE_EVERY_MS);
-    };
-    tick();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
