@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from events.models import Event
 from payments.models import PurchaseStatus
+from payments.tests.conftest import assert_books_balance
 from payments.tests.rush import WITHIN, assert_fair_rush, line_closed, rush_buyers, rush_run
 
 pytestmark = [
@@ -36,6 +37,10 @@ def test_a_rush_through_the_room_ends_with_every_purchase_validated(
     stack, settings, make_user, event
 ):
     """The same rush on the live pipeline (exchange, master, workers, jobs)."""
+    stack.processes.jobs_worker()
+    stack.processes.challenge_worker("w1")
+    stack.processes.challenge_worker("w2")
+    stack.wait_workers(2)
     line_closed(settings)
     Event.objects.filter(pk=event.pk).update(on_sale_at=timezone.now() - dt.timedelta(seconds=1))
     event.refresh_from_db()
@@ -46,3 +51,4 @@ def test_a_rush_through_the_room_ends_with_every_purchase_validated(
     assert_fair_rush(buyers, event)
     finals = [stack.wait_final(b.purchase_id, timeout=WITHIN).status for b in buyers]
     assert set(finals) == {PurchaseStatus.VALIDATED}
+    assert_books_balance()
