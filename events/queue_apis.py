@@ -14,7 +14,7 @@ from ticketseller.api.errors import ErrorSerializer
 
 
 class QueueTicketSerializer(serializers.Serializer):
-    position = serializers.IntegerField(help_text="Your place in the line (1: next in); 0 once admitted.")
+    position = serializers.IntegerField(help_text="Place in line (1: next in); 0 once admitted.")
     admitted = serializers.BooleanField()
     admission_token = serializers.CharField(
         allow_null=True,

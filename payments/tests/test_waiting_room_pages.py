@@ -63,6 +63,7 @@ def test_join_through_the_page_wait_get_admitted_and_buy(browser_for, rushed, se
     waiting = buyer.get(queue).content.decode()
     assert 'data-testid="queue-position">2<' in waiting
     assert 'data-testid="buy-form"' not in waiting
+    assert "Tu lugar en la fila" in waiting  # Spanish, the shop's default language
     assert buyer.get(queue).content.decode().count('queue-position">2<') == 1  # a reload keeps it
 
     settings.WAITING_ROOM_RATE = 1000.0  # the line moves on
