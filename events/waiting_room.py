@@ -6,7 +6,8 @@ WAITING_ROOM_RATE per second. An admitted buyer gets a signed admission token (u
 time) that the purchase endpoints check while the room is on.
 
 The line lives in Redis, shared by every web process. Per event, and all forgotten
-WAITING_ROOM_KEY_SECONDS after the last join or poll:
+WAITING_ROOM_KEY_SECONDS after the last join or poll (``{id}`` is literal braces around the
+event's pk, a Redis Cluster hash tag):
 
 - ``wr:{id}:count``: arrivals so far; INCR gives a newcomer the next number.
 - ``wr:{id}:seats``: user id → number. A second join (a reload) finds the first number.
@@ -219,7 +220,9 @@ def _ticket(*, user_id: int, event_id: int, position: int) -> QueueTicket:
 
 
 def _key(event_id: int, part: str) -> str:
-    return f"wr:{event_id}:{part}"
+    # The braces are a Redis Cluster hash tag: one event's keys share a slot, as a script
+    # touching several keys needs (ElastiCache in cluster mode).
+    return f"wr:{{{event_id}}}:{part}"
 
 
 def _line(*, event_id: int, user_id: int, join: bool, staff_on: bool) -> list[int] | None:
