@@ -5,7 +5,7 @@ from events.models import Event
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "date", "location", "price", "available", "capacity"]
+    list_display = ["name", "date", "location", "price", "available", "capacity", "on_sale_at"]
     list_filter = ["date", "location"]
     search_fields = ["name", "location", "event_id"]
     date_hierarchy = "date"

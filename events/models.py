@@ -15,6 +15,16 @@ class Event(models.Model):
     price = models.PositiveBigIntegerField(_("price (CLP)"))
     capacity = models.PositiveIntegerField(_("capacity"))
     available = models.PositiveIntegerField(_("available seats"))
+    # Staff's switch for the waiting room: on from this moment for WAITING_ROOM_ON_SALE_SECONDS.
+    on_sale_at = models.DateTimeField(
+        _("on-sale time (waiting room)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Buyers pass through the waiting room from this moment for the configured window. "
+            "Empty: the room opens only by itself, under load."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from events.filters import EventFilterForm
 from events.models import Event
 from events.selectors import event_list
+from events.waiting_room import waiting_room_is_on
 
 
 def event_list_view(request):
@@ -29,5 +30,11 @@ def event_detail_view(request, pk: int):
         request,
         "events/detail.html",
         # A fresh token per rendered buy form: a double click buys once.
-        {"event": event, "quantities": range(1, top + 1), "buy_token": uuid.uuid4()},
+        {
+            "event": event,
+            "quantities": range(1, top + 1),
+            "buy_token": uuid.uuid4(),
+            # Only a buyer needs to know (and an anonymous page costs no Redis call).
+            "waiting_room_on": request.user.is_authenticated and waiting_room_is_on(event=event),
+        },
     )

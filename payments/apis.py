@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import exchange_client, master_client
+from payments.admission import purchase_admission_check
 from payments.delivery.selectors import ticket_url_for
 from payments.models import Purchase, PurchaseStatus
 from payments.selectors import (
@@ -66,6 +67,13 @@ _IDEMPOTENCY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Optional. The same key again returns the first purchase; with another body, 409.",
 )
+_ADMISSION = OpenApiParameter(
+    "Admission-Token",
+    str,
+    OpenApiParameter.HEADER,
+    description="The `admission_token` of the event's waiting room (`/api/v1/events/{id}/queue/`)."
+    " Required while the room is on for the event.",
+)
 
 
 @extend_schema(tags=["purchases"])
@@ -95,7 +103,7 @@ class PurchaseListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         request=PurchaseCreateSerializer,
-        parameters=[_IDEMPOTENCY],
+        parameters=[_IDEMPOTENCY, _ADMISSION],
         responses={
             201: PurchaseSerializer,
             400: OpenApiResponse(ErrorSerializer, "Invalid quantity or key."),
@@ -104,7 +112,9 @@ class PurchaseListCreateApi(generics.ListAPIView):
             409: OpenApiResponse(
                 ErrorSerializer,
                 "Sold out (`sold_out`), event over (`event_past`), free event (`event_free`), "
-                "or key reused with another body (`idempotency_conflict`).",
+                "key reused with another body (`idempotency_conflict`), or the event's waiting "
+                "room is on and no valid `Admission-Token` was sent (`admission_required`, "
+                "`details.queue_url` names the line to join).",
             ),
             503: OpenApiResponse(ErrorSerializer, "Busy, try again."),
             **_ERRORS,
@@ -116,6 +126,12 @@ class PurchaseListCreateApi(generics.ListAPIView):
         key = idempotency_key_from(request)
         data = PurchaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        purchase_admission_check(
+            user=request.user,
+            event_id=data.validated_data["event"],
+            token=request.headers.get("Admission-Token"),
+            idempotency_key=key,
+        )
         purchase = purchase_create(
             user=request.user,
             event_id=data.validated_data["event"],

@@ -9,6 +9,8 @@ class BuyForm(forms.Form):
     quantity = forms.TypedChoiceField(label=_("Tickets"), coerce=int, initial=1)
     # One token per rendered form: a double click buys once.
     token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    # The waiting room's admission, when the room is on for the event (events/waiting_room.py).
+    admission_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
 
     def __init__(self, *args, available: int, **kwargs):
         super().__init__(*args, **kwargs)

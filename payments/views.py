@@ -6,7 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from events.errors import AdmissionRequired
 from events.models import Event
+from payments.admission import purchase_admission_check
 from payments.forms import BuyForm
 from payments.selectors import (
     purchase_challenges_progress,
@@ -25,14 +27,24 @@ def purchase_create_view(request, event_id: int):
     if not form.is_valid():
         messages.error(request, _("Choose how many tickets to buy."))
         return redirect(event)
+    key = f"form:{form.cleaned_data['token']}"
     try:
+        purchase_admission_check(
+            user=request.user,
+            event_id=event.pk,
+            token=form.cleaned_data["admission_token"],
+            idempotency_key=key,
+        )
         purchase = purchase_create(
             user=request.user,
             event_id=event.pk,
             quantity=form.cleaned_data["quantity"],
-            idempotency_key=f"form:{form.cleaned_data['token']}",
+            idempotency_key=key,
             language=request.LANGUAGE_CODE,
         )
+    except AdmissionRequired as exc:  # the waiting room is on: to the line, not the event
+        messages.error(request, exc.message)
+        return redirect("events:queue", event.pk)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(event)

@@ -307,6 +307,29 @@ CLOCK_DELIVERY_SWEEP_SECONDS = env_float("CLOCK_DELIVERY_SWEEP_SECONDS", 30.0)
 # A periodic job a worker took off the queue but never started is queued again after this.
 CLOCK_LOST_JOB_GRACE_SECONDS = env_float("CLOCK_LOST_JOB_GRACE_SECONDS", 10.0)
 
+# --- Waiting room (on-sale rush; events/waiting_room.py) -------------------------------------
+# Buyers admitted per second while an event's room is on: about what the pipeline validates
+# (30 purchases/s on two cores), so those admitted buy without piling up behind the workers.
+WAITING_ROOM_RATE = env_float("WAITING_ROOM_RATE", 30.0)
+# Admissions that may go at once after a quiet spell (the line never banks more than this).
+WAITING_ROOM_BURST = env_int("WAITING_ROOM_BURST", 30)
+# How long an admission token is good for (seconds); polling the queue gives a fresh one.
+WAITING_ROOM_TOKEN_SECONDS = env_int("WAITING_ROOM_TOKEN_SECONDS", 300)
+# Staff's switch: the room is on from an event's `on_sale_at` for this long.
+WAITING_ROOM_ON_SALE_SECONDS = env_int("WAITING_ROOM_ON_SALE_SECONDS", 3600)
+# The automatic switch: more arrivals than this in one second (buy attempts without a token,
+# joins while the room is off) turn the room on for WAITING_ROOM_AUTO_SECONDS, held on while
+# anyone still waits. 0 disables the automatic switch.
+WAITING_ROOM_AUTO_ARRIVALS = env_int("WAITING_ROOM_AUTO_ARRIVALS", 60)
+WAITING_ROOM_AUTO_SECONDS = env_int("WAITING_ROOM_AUTO_SECONDS", 300)
+# The line's keys outlive the last join or poll by this long, then Redis forgets them.
+WAITING_ROOM_KEY_SECONDS = env_int("WAITING_ROOM_KEY_SECONDS", 6 * 3600)
+# The longest poll interval (retry_after) the room asks of someone far back in the line.
+WAITING_ROOM_MAX_RETRY_SECONDS = env_int("WAITING_ROOM_MAX_RETRY_SECONDS", 20)
+# The room's Redis calls wait at most this long; when Redis fails the room admits (fail-open)
+# and skips Redis for a few seconds.
+WAITING_ROOM_REDIS_TIMEOUT = env_float("WAITING_ROOM_REDIS_TIMEOUT", 0.5)
+
 # --- Tickets and emails ---------------------------------------------------------------------
 TICKET_BACKEND = env_str("TICKET_BACKEND", "local")  # local | lambda
 _DEV_TICKET_CODE_SECRET = "dev-ticket-code-secret"

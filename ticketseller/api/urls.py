@@ -2,6 +2,7 @@ from django.urls import path
 
 from accounts.apis import RegisterApi, TokenApi
 from events.apis import EventDetailApi, EventListApi
+from events.queue_apis import EventQueueApi
 from payments.apis import (
     ExchangeValidationApi,
     PurchaseDetailApi,
@@ -17,6 +18,7 @@ urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("events/", EventListApi.as_view(), name="event-list"),
     path("events/<int:pk>/", EventDetailApi.as_view(), name="event-detail"),
+    path("events/<int:pk>/queue/", EventQueueApi.as_view(), name="event-queue"),
     path("wallet/", WalletDetailApi.as_view(), name="wallet-detail"),
     path("wallet/entries/", WalletEntryListApi.as_view(), name="wallet-entries"),
     path("wallet/deposits/", WalletDepositApi.as_view(), name="wallet-deposit"),

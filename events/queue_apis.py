@@ -1,0 +1,71 @@
+"""The waiting room's API (docs/api.md, "Waiting room"): join an event's line, then poll it."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.models import Event
+from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
+from ticketseller.api.errors import ErrorSerializer
+
+
+class QueueTicketSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="Place in line (1: next in); 0 once admitted.")
+    admitted = serializers.BooleanField()
+    admission_token = serializers.CharField(
+        allow_null=True,
+        help_text="Null until admitted; then send it as the `Admission-Token` header of "
+        "`POST /api/v1/purchases/`. Valid a few minutes; polling again gives a fresh one.",
+    )
+    estimated_wait_seconds = serializers.IntegerField()
+    retry_after = serializers.IntegerField(help_text="Poll again no sooner than this (seconds).")
+
+
+def _answer(ticket: QueueTicket) -> Response:
+    response = Response(QueueTicketSerializer(ticket.as_dict()).data)
+    if not ticket.admitted:
+        response["Retry-After"] = str(ticket.retry_after)
+    return response
+
+
+def _event(pk: int) -> Event:
+    return get_object_or_404(Event.objects.only("pk", "on_sale_at"), pk=pk)
+
+
+@extend_schema(tags=["events"])
+class EventQueueApi(APIView):
+    """An event's waiting room. Every client may, and under load must, pass through it
+    before buying."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: QueueTicketSerializer,
+            401: ErrorSerializer,
+            404: OpenApiResponse(ErrorSerializer, "No such event."),
+            429: ErrorSerializer,
+        },
+    )
+    def post(self, request, pk: int):
+        """Join the line, once per user: calling again returns the same place. When the room
+        is off, joining admits at once."""
+        return _answer(waiting_room_join(user=request.user, event=_event(pk)))
+
+    @extend_schema(
+        responses={
+            200: QueueTicketSerializer,
+            401: ErrorSerializer,
+            404: OpenApiResponse(ErrorSerializer, "No such event, or you never joined its line."),
+            429: ErrorSerializer,
+        },
+    )
+    def get(self, request, pk: int):
+        """Your place in the line. Poll no faster than `retry_after` seconds."""
+        ticket = waiting_room_poll(user=request.user, event=_event(pk))
+        if ticket is None:
+            raise NotFound(_("You have not joined this event's line."))
+        return _answer(ticket)

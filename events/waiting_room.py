@@ -1,0 +1,274 @@
+"""The virtual waiting room in front of an event's on-sale (docs/api.md, "Waiting room").
+
+When buyers arrive faster than the pipeline validates purchases, they queue here instead of
+being refused: each gets a number in arrival order, and the room admits numbers at
+WAITING_ROOM_RATE per second. An admitted buyer gets a signed admission token (user, event,
+time) that the purchase endpoints check while the room is on.
+
+The line lives in Redis, shared by every web process. Per event, and all forgotten
+WAITING_ROOM_KEY_SECONDS after the last join or poll (``{id}`` is literal braces around the
+event's pk, a Redis Cluster hash tag):
+
+- ``wr:{id}:count``: arrivals so far; INCR gives a newcomer the next number.
+- ``wr:{id}:seats``: user id → number. A second join (a reload) finds the first number.
+- ``wr:{id}:through``: ``t``, the number admitted through, and ``at``, when it was computed.
+  ``t`` grows lazily by (now − at) · rate on every join or poll, capped at arrivals + burst
+  so a quiet room banks at most WAITING_ROOM_BURST admissions. One Lua script reads and
+  advances it, so concurrent polls from many web processes never admit out of order.
+- ``wr:{id}:auto``: set (with a TTL) while the automatic switch holds the room on.
+- ``wr:{id}:arrivals:{second}``: arrivals in that second, the automatic switch's gauge.
+
+The room is on when staff set the event's ``on_sale_at`` (for WAITING_ROOM_ON_SALE_SECONDS
+from then) or when more than WAITING_ROOM_AUTO_ARRIVALS buyers arrived in one second (buy
+attempts without a token, joins while the room was off); the automatic switch stays on for
+WAITING_ROOM_AUTO_SECONDS and is re-armed while anyone is still waiting. When the room is
+off, joining admits at once (the join is still numbered, so a switch-on mid-rush continues
+the line where it stands) and purchases without a token go through.
+
+Redis down: the room fails open. It admits (and logs), and skips Redis for a few seconds per
+process rather than paying a timeout on every request. The room protects the pipeline's
+throughput, not correctness: seats and money are guarded by row locks in the database, so
+the worst case of failing open is the overload the room exists to smooth, whereas failing
+closed would stop every sale of a rushed event for as long as Redis is away.
+"""
+
+import functools
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from redis import Redis
+from redis.exceptions import RedisError
+
+from events.errors import AdmissionRequired
+from events.models import Event
+
+log = logging.getLogger(__name__)
+
+TOKEN_SALT = "events.waiting_room.admission"
+#: After a Redis error, the room leaves Redis alone for this long (seconds) in this process.
+PAUSE_AFTER_ERROR = 5.0
+_down_until: dict[str, float] = {}
+
+# KEYS: count, seats, through, auto, arrivals.
+# ARGV: user, join (1/0), staff_on (1/0), rate, burst, keep, hold, threshold.
+# Returns {number or -1 when never joined, position, on (1/0)}.
+_LINE_LUA = """
+local count_key, seats_key, through_key, auto_key, arrivals_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local user, join = ARGV[1], ARGV[2] == '1'
+local on = ARGV[3] == '1' or redis.call('EXISTS', auto_key) == 1
+local rate, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
+local keep, hold, threshold = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local seat = redis.call('HGET', seats_key, user)
+if not seat then
+  if not join then return {-1, 0, on and 1 or 0} end
+  seat = redis.call('INCR', count_key)
+  redis.call('HSET', seats_key, user, seat)
+  if not on then
+    local n = redis.call('INCR', arrivals_key)
+    if n == 1 then redis.call('EXPIRE', arrivals_key, 5) end
+    if threshold > 0 and n > threshold then
+      redis.call('SET', auto_key, '1', 'EX', hold)
+      on = true
+    end
+  end
+end
+seat = tonumber(seat)
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local count = tonumber(redis.call('GET', count_key) or '0')
+local state = redis.call('HMGET', through_key, 't', 'at')
+local through = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+through = math.min(through + math.max(0, now - at) * rate, count + burst)
+if not on then through = math.max(through, seat) end
+redis.call('HSET', through_key, 't', tostring(through), 'at', tostring(now))
+redis.call('EXPIRE', count_key, keep)
+redis.call('EXPIRE', seats_key, keep)
+redis.call('EXPIRE', through_key, keep)
+local position = math.max(0, seat - math.floor(through))
+if position > 0 and redis.call('EXISTS', auto_key) == 1 then
+  redis.call('EXPIRE', auto_key, hold)
+end
+return {seat, position, on and 1 or 0}
+"""
+
+# KEYS: auto, arrivals. ARGV: threshold, hold. Counts one arrival; returns 1 if the room is on.
+_ARRIVE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], 5) end
+local threshold = tonumber(ARGV[1])
+if threshold > 0 and n > threshold then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class QueueTicket:
+    position: int
+    admitted: bool
+    admission_token: str | None
+    estimated_wait_seconds: int
+    retry_after: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+def waiting_room_join(*, user, event: Event) -> QueueTicket:
+    """Take a place in the event's line, or find the one taken before (a reload)."""
+    found = _line(event_id=event.pk, user_id=user.pk, join=True, staff_on=_staff_on(event))
+    if found is None:  # Redis away: fail open
+        return _ticket(user_id=user.pk, event_id=event.pk, position=0)
+    return _ticket(user_id=user.pk, event_id=event.pk, position=found[1])
+
+
+def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
+    """The user's place in the line (admitted ones get a fresh token), or None if they never
+    joined. Writes nothing to the database."""
+    found = _line(event_id=event.pk, user_id=user.pk, join=False, staff_on=_staff_on(event))
+    if found is None:  # Redis away: fail open
+        return _ticket(user_id=user.pk, event_id=event.pk, position=0)
+    number, position, _on = found
+    if number < 0:
+        return None
+    return _ticket(user_id=user.pk, event_id=event.pk, position=position)
+
+
+def waiting_room_is_on(*, event: Event) -> bool:
+    """Whether buyers of this event must come through the room (no arrival counted)."""
+    if _staff_on(event):
+        return True
+    on = _redis_call(lambda redis: redis.exists(_key(event.pk, "auto")))
+    return bool(on)
+
+
+def waiting_room_admission_check(*, user, event_id: int, token: str | None) -> None:
+    """Raise `AdmissionRequired` unless the room is off for the event or `token` admits this
+    user to it. A buy attempt without a valid token counts as an arrival for the automatic
+    switch. An unknown event passes: the purchase answers its own 404."""
+    problem = admission_token_problem(token=token, user_id=user.pk, event_id=event_id)
+    if problem is None:
+        return
+    event = Event.objects.filter(pk=event_id).only("pk", "on_sale_at").first()
+    if event is None:
+        return
+    if not (_staff_on(event) or _arrive(event_id=event_id)):
+        return
+    raise AdmissionRequired(details={"queue_url": queue_url(event_id), "token": problem})
+
+
+# --- Admission tokens -----------------------------------------------------------------------
+
+
+def admission_token_issue(*, user_id: int, event_id: int) -> str:
+    return signing.dumps({"u": user_id, "e": event_id}, salt=TOKEN_SALT)
+
+
+def admission_token_problem(*, token: str | None, user_id: int, event_id: int) -> str | None:
+    """None when `token` admits this user to this event now, else why not: "missing",
+    "expired" or "invalid" (forged, or another user's or event's)."""
+    if not token:
+        return "missing"
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.WAITING_ROOM_TOKEN_SECONDS)
+    except signing.SignatureExpired:
+        return "expired"
+    except signing.BadSignature:
+        return "invalid"
+    if data != {"u": user_id, "e": event_id}:
+        return "invalid"
+    return None
+
+
+def queue_url(event_id: int) -> str:
+    return reverse("event-queue", args=[event_id])
+
+
+# --- Inside ---------------------------------------------------------------------------------
+
+
+def _staff_on(event: Event) -> bool:
+    if event.on_sale_at is None:
+        return False
+    window = timedelta(seconds=settings.WAITING_ROOM_ON_SALE_SECONDS)
+    return event.on_sale_at <= timezone.now() < event.on_sale_at + window
+
+
+def _ticket(*, user_id: int, event_id: int, position: int) -> QueueTicket:
+    if position <= 0:
+        token = admission_token_issue(user_id=user_id, event_id=event_id)
+        return QueueTicket(0, True, token, 0, 1)
+    wait = math.ceil(position / max(settings.WAITING_ROOM_RATE, 0.001))
+    # Far back in the line, polling often only costs us: about four polls over the wait.
+    retry = max(1, min(settings.WAITING_ROOM_MAX_RETRY_SECONDS, wait // 4))
+    return QueueTicket(position, False, None, wait, retry)
+
+
+def _key(event_id: int, part: str) -> str:
+    # The braces are a Redis Cluster hash tag: one event's keys share a slot, as a script
+    # touching several keys needs (ElastiCache in cluster mode).
+    return f"wr:{{{event_id}}}:{part}"
+
+
+def _line(*, event_id: int, user_id: int, join: bool, staff_on: bool) -> list[int] | None:
+    keys = [_key(event_id, p) for p in ("count", "seats", "through", "auto")]
+    keys.append(_key(event_id, f"arrivals:{int(time.time())}"))
+    args = [
+        user_id,
+        int(join),
+        int(staff_on),
+        settings.WAITING_ROOM_RATE,
+        settings.WAITING_ROOM_BURST,
+        settings.WAITING_ROOM_KEY_SECONDS,
+        settings.WAITING_ROOM_AUTO_SECONDS,
+        settings.WAITING_ROOM_AUTO_ARRIVALS,
+    ]
+    found = _redis_call(lambda redis: _scripts(redis)[0](keys=keys, args=args, client=redis))
+    return None if found is None else [int(v) for v in found]
+
+
+def _arrive(*, event_id: int) -> bool:
+    """Count one buy attempt without a token; whether the room is (now) on."""
+    keys = [_key(event_id, "auto"), _key(event_id, f"arrivals:{int(time.time())}")]
+    args = [settings.WAITING_ROOM_AUTO_ARRIVALS, settings.WAITING_ROOM_AUTO_SECONDS]
+    on = _redis_call(lambda redis: _scripts(redis)[1](keys=keys, args=args, client=redis))
+    return bool(on)
+
+
+def _redis_call(call):
+    """`call(redis)`, or None when Redis fails or failed a moment ago (then logged)."""
+    url = settings.REDIS_URL
+    if time.monotonic() < _down_until.get(url, 0.0):
+        return None
+    try:
+        return call(_redis(url, settings.WAITING_ROOM_REDIS_TIMEOUT))
+    except RedisError as exc:
+        _down_until[url] = time.monotonic() + PAUSE_AFTER_ERROR
+        log.warning("waiting room: Redis unavailable, admitting for %.0fs: %s",
+                    PAUSE_AFTER_ERROR, exc)  # fmt: skip
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _redis(url: str, timeout: float) -> Redis:
+    return Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+@functools.lru_cache(maxsize=4)
+def _scripts(redis: Redis):
+    return redis.register_script(_LINE_LUA), redis.register_script(_ARRIVE_LUA)
