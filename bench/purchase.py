@@ -31,24 +31,23 @@ PAGE_POLL_SECONDS = 0.5
 FINAL = ("validated", "rejected", "expired")
 
 
-def buy_and_wait(token: str, event_id: int, poll: float = 0.01) -> tuple[float, str, str]:
-    """(seconds from the click to a final state, outcome, purchase id or the refusal)."""
+def buy_and_wait(token: str, event_id: int, poll: float = 0.01) -> tuple[float, str, str, float]:
+    """(seconds from the click to a final state, outcome, purchase id or the refusal,
+    seconds of those spent in the waiting room)."""
     started = time.perf_counter()
     headers = admission(token, event_id)
+    in_room = time.perf_counter() - started
     status, body = call("POST", "/api/v1/purchases/", {"event": event_id, "quantity": 1}, token,
                         headers=headers)  # fmt: skip
-    if status == NO_ANSWER:
-        return time.perf_counter() - started, "no answer", str(body)
-    if status >= 500:
-        return time.perf_counter() - started, "5xx", str(body)
-    if status != 201:
-        return time.perf_counter() - started, "refused", str(body)
+    outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
+    if outcome:
+        return time.perf_counter() - started, outcome, str(body), in_room
     purchase_id = body["id"]
     while True:
         time.sleep(poll)
         status, body = call("GET", f"/api/v1/purchases/{purchase_id}/", token=token)
         if status == 200 and body["status"] in FINAL:
-            return time.perf_counter() - started, body["status"], purchase_id
+            return time.perf_counter() - started, body["status"], purchase_id, in_room
 
 
 def admission(token: str, event_id: int) -> dict:
@@ -131,7 +130,7 @@ def hashing_bound() -> tuple[float, float]:
 def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float):
     """One thread per buyer, each buying `per_buyer` times; returns (results, elapsed s)."""
     buyers = len(tokens)
-    results: list[tuple[float, str, str]] = []
+    results: list[tuple[float, str, str, float]] = []
     lock = threading.Lock()
     go = threading.Barrier(buyers)
 
@@ -156,12 +155,18 @@ def summarize(title: str, results: list, elapsed: float, bound: float) -> list[s
     counts = {k: sum(1 for r in results if r[1] == k) for k in ("5xx", "no answer", "refused")}
     throughput = len(done) / elapsed
     latencies = [r[0] for r in done] or [float("nan")]
+    after_room = [r[0] - r[3] for r in done] or [float("nan")]
+    in_room = [r[3] for r in done] or [float("nan")]
     print(f"\n{title}: {len(done)}/{len(results)} validated in {elapsed:.1f} s = "
           f"{throughput:.2f} validated purchases/s ({throughput / bound:.0%} of the hashing "
           f"bound {bound:.2f}/s); buy → validated p50 {statistics.median(latencies):.2f} s, "
           f"p95 {pct(latencies, 95):.2f} s, p99 {pct(latencies, 99):.2f} s; "
           f"5xx {counts['5xx']}, no answer {counts['no answer']}, "
           f"other refusals {counts['refused']}")  # fmt: skip
+    print(f"  of which in the waiting room: p50 {statistics.median(in_room):.2f} s, "
+          f"max {max(in_room):.2f} s; admitted → validated p50 "
+          f"{statistics.median(after_room):.2f} s, p95 {pct(after_room, 95):.2f} s, "
+          f"p99 {pct(after_room, 99):.2f} s")  # fmt: skip
     for r in results:
         if r[1] in counts and counts[r[1]]:
             print(f"  e.g. {r[1]}: {r[2][:160]}")
@@ -195,7 +200,7 @@ def main() -> None:
             buy_and_wait(token, event["id"])  # warm-up: connections, caches
             sequential, ids = [], []
             for _ in range(args.n):
-                seconds, outcome, purchase_id = buy_and_wait(token, event["id"])
+                seconds, outcome, purchase_id, _ = buy_and_wait(token, event["id"])
                 sequential.append(seconds)
                 ids.append(purchase_id)
                 assert outcome == "validated", (outcome, purchase_id)

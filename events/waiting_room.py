@@ -1,9 +1,13 @@
 """The virtual waiting room in front of an event's on-sale (docs/api.md, "Waiting room").
 
 When buyers arrive faster than the pipeline validates purchases, they queue here instead of
-being refused: each gets a number in arrival order, and the room admits numbers at
-WAITING_ROOM_RATE per second. An admitted buyer gets a signed admission token (user, event,
-time) that the purchase endpoints check while the room is on.
+being refused: each gets a number in arrival order, and the room admits numbers as the
+pipeline makes room (fewer than WAITING_ROOM_MAX_IN_FLIGHT purchases in flight), at most
+WAITING_ROOM_RATE per second. Admitting by what is in flight (Little's law: latency =
+in flight / throughput) keeps an admitted buyer's wait short whatever the machine sustains,
+where a fixed rate above it would pile purchases up behind the workers. An admitted buyer
+gets a signed admission token (user, event, time) that the purchase endpoints check while
+the room is on.
 
 The line lives in Redis, shared by every web process. Per event, and all forgotten
 WAITING_ROOM_KEY_SECONDS after the last join or poll (``{id}`` is literal braces around the
@@ -11,16 +15,19 @@ event's pk, a Redis Cluster hash tag):
 
 - ``wr:{id}:count``: arrivals so far; INCR gives a newcomer the next number.
 - ``wr:{id}:seats``: user id → number. A second join (a reload) finds the first number.
-- ``wr:{id}:through``: ``t``, the number admitted through, and ``at``, when it was computed.
+- ``wr:{id}:through``: ``t``, the number admitted through, ``at``, when it was computed, and
+  ``r``, the admission rate observed (a 10 s moving average, for the estimated wait).
   ``t`` grows lazily by (now − at) · rate on every join or poll, capped at arrivals + burst
-  so a quiet room banks at most WAITING_ROOM_BURST admissions. One Lua script reads and
+  so a quiet room banks at most WAITING_ROOM_BURST admissions, and by the room the pipeline
+  has (WAITING_ROOM_MAX_IN_FLIGHT minus the purchases in flight). One Lua script reads and
   advances it, so concurrent polls from many web processes never admit out of order.
 - ``wr:{id}:auto``: set (with a TTL) while the automatic switch holds the room on.
 - ``wr:{id}:arrivals:{second}``: arrivals in that second, the automatic switch's gauge.
 
 The room is on when staff set the event's ``on_sale_at`` (for WAITING_ROOM_ON_SALE_SECONDS
 from then) or when more than WAITING_ROOM_AUTO_ARRIVALS buyers arrived in one second (buy
-attempts without a token, joins while the room was off); the automatic switch stays on for
+attempts without a token, joins while the room was off) or when a buy without a token finds
+the pipeline full; the automatic switch stays on for
 WAITING_ROOM_AUTO_SECONDS and is re-armed while anyone is still waiting. When the room is
 off, joining admits at once (the join is still numbered, so a switch-on mid-rush continues
 the line where it stands) and purchases without a token go through.
@@ -36,6 +43,7 @@ import functools
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -57,8 +65,9 @@ PAUSE_AFTER_ERROR = 5.0
 _down_until: dict[str, float] = {}
 
 # KEYS: count, seats, through, auto, arrivals.
-# ARGV: user, join (1/0), staff_on (1/0), rate, burst, keep, hold, threshold.
-# Returns {number or -1 when never joined, position, on (1/0)}.
+# ARGV: user, join (1/0), staff_on (1/0), rate, burst, keep, hold, threshold, allowance (how
+# many more the pipeline takes; -1: no limit).
+# Returns {number or -1 when never joined, position, on (1/0), observed rate x 1000}.
 _LINE_LUA = """
 local count_key, seats_key, through_key, auto_key, arrivals_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -66,10 +75,13 @@ local user, join = ARGV[1], ARGV[2] == '1'
 local on = ARGV[3] == '1' or redis.call('EXISTS', auto_key) == 1
 local rate, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep, hold, threshold = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local allowance = tonumber(ARGV[9])
 local seat = redis.call('HGET', seats_key, user)
+local fresh = 0
 if not seat then
-  if not join then return {-1, 0, on and 1 or 0} end
+  if not join then return {-1, 0, on and 1 or 0, 0} end
   seat = redis.call('INCR', count_key)
+  fresh = 1
   redis.call('HSET', seats_key, user, seat)
   if not on then
     local n = redis.call('INCR', arrivals_key)
@@ -84,12 +96,24 @@ seat = tonumber(seat)
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local count = tonumber(redis.call('GET', count_key) or '0')
-local state = redis.call('HMGET', through_key, 't', 'at')
-local through = tonumber(state[1]) or burst
+local state = redis.call('HMGET', through_key, 't', 'at', 'r')
+local before = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
-through = math.min(through + math.max(0, now - at) * rate, count + burst)
+local observed = tonumber(state[3]) or rate
+local dt = math.max(0, now - at)
+local through = math.min(before + dt * rate, count + burst)
+if allowance >= 0 then
+  -- the pipeline's room, counted from those who had a number before this call (nothing
+  -- banked in a quiet spell gets past a full pipeline)
+  local base = math.min(before, count - fresh)
+  through = math.min(through, math.max(base, math.floor(base) + allowance))
+end
 if not on then through = math.max(through, seat) end
-redis.call('HSET', through_key, 't', tostring(through), 'at', tostring(now))
+if dt > 0 then
+  observed = observed + ((through - before) / dt - observed) * math.min(1, dt / 10)
+end
+redis.call('HSET', through_key, 't', tostring(through), 'at', tostring(now),
+  'r', tostring(observed))
 redis.call('EXPIRE', count_key, keep)
 redis.call('EXPIRE', seats_key, keep)
 redis.call('EXPIRE', through_key, keep)
@@ -97,7 +121,7 @@ local position = math.max(0, seat - math.floor(through))
 if position > 0 and redis.call('EXISTS', auto_key) == 1 then
   redis.call('EXPIRE', auto_key, hold)
 end
-return {seat, position, on and 1 or 0}
+return {seat, position, on and 1 or 0, math.floor(observed * 1000)}
 """
 
 # KEYS: auto, arrivals. ARGV: threshold, hold. Counts one arrival; returns 1 if the room is on.
@@ -134,7 +158,7 @@ def waiting_room_join(*, user, event: Event) -> QueueTicket:
     found = _line(event_id=event.pk, user_id=user.pk, join=True, staff_on=_staff_on(event))
     if found is None:  # Redis away: fail open
         return _ticket(user_id=user.pk, event_id=event.pk, position=0)
-    return _ticket(user_id=user.pk, event_id=event.pk, position=found[1])
+    return _ticket(user_id=user.pk, event_id=event.pk, position=found[1], rate=found[3] / 1000)
 
 
 def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
@@ -143,10 +167,10 @@ def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
     found = _line(event_id=event.pk, user_id=user.pk, join=False, staff_on=_staff_on(event))
     if found is None:  # Redis away: fail open
         return _ticket(user_id=user.pk, event_id=event.pk, position=0)
-    number, position, _on = found
+    number, position, _on, rate = found
     if number < 0:
         return None
-    return _ticket(user_id=user.pk, event_id=event.pk, position=position)
+    return _ticket(user_id=user.pk, event_id=event.pk, position=position, rate=rate / 1000)
 
 
 def waiting_room_is_on(*, event: Event) -> bool:
@@ -167,7 +191,7 @@ def waiting_room_admission_check(*, user, event_id: int, token: str | None) -> N
     event = Event.objects.filter(pk=event_id).only("pk", "on_sale_at").first()
     if event is None:
         return
-    if not (_staff_on(event) or _arrive(event_id=event_id)):
+    if not (_staff_on(event) or _arrive(event_id=event_id) or _switch_on_if_full(event_id)):
         return
     raise AdmissionRequired(details={"queue_url": queue_url(event_id), "token": problem})
 
@@ -209,11 +233,13 @@ def _staff_on(event: Event) -> bool:
     return event.on_sale_at <= timezone.now() < event.on_sale_at + window
 
 
-def _ticket(*, user_id: int, event_id: int, position: int) -> QueueTicket:
+def _ticket(*, user_id: int, event_id: int, position: int, rate: float = 0.0) -> QueueTicket:
+    """`rate`: admissions per second observed lately (the configured rate when unknown)."""
     if position <= 0:
         token = admission_token_issue(user_id=user_id, event_id=event_id)
         return QueueTicket(0, True, token, 0, 1)
-    wait = math.ceil(position / max(settings.WAITING_ROOM_RATE, 0.001))
+    rate = min(rate or settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_RATE)
+    wait = math.ceil(position / max(rate, 0.2))  # a stalled pipeline: a long, finite guess
     # Far back in the line, polling often only costs us: about four polls over the wait.
     retry = max(1, min(settings.WAITING_ROOM_MAX_RETRY_SECONDS, wait // 4))
     return QueueTicket(position, False, None, wait, retry)
@@ -237,6 +263,7 @@ def _line(*, event_id: int, user_id: int, join: bool, staff_on: bool) -> list[in
         settings.WAITING_ROOM_KEY_SECONDS,
         settings.WAITING_ROOM_AUTO_SECONDS,
         settings.WAITING_ROOM_AUTO_ARRIVALS,
+        _allowance(),
     ]
     found = _redis_call(lambda redis: _scripts(redis)[0](keys=keys, args=args, client=redis))
     return None if found is None else [int(v) for v in found]
@@ -248,6 +275,46 @@ def _arrive(*, event_id: int) -> bool:
     args = [settings.WAITING_ROOM_AUTO_ARRIVALS, settings.WAITING_ROOM_AUTO_SECONDS]
     on = _redis_call(lambda redis: _scripts(redis)[1](keys=keys, args=args, client=redis))
     return bool(on)
+
+
+# --- The pipeline's load -------------------------------------------------------------------
+
+#: How many purchases are in flight (None: unknown). Registered by the app that owns
+#: purchases (payments, when it is ready): events imports no other app.
+_load_gauge: Callable[[], int] | None = None
+_gauge_memo: dict[str, float] = {}
+#: A gauge reading is reused for this long in a process (the room is polled many times a second).
+GAUGE_MEMO_SECONDS = 0.5
+
+
+def waiting_room_load_gauge(gauge: Callable[[], int] | None) -> None:
+    """Tell the room how to count the purchases in flight (see WAITING_ROOM_MAX_IN_FLIGHT)."""
+    global _load_gauge
+    _load_gauge = gauge
+    _gauge_memo.clear()
+
+
+def _in_flight() -> int | None:
+    if _load_gauge is None or settings.WAITING_ROOM_MAX_IN_FLIGHT <= 0:
+        return None
+    now = time.monotonic()
+    if now - _gauge_memo.get("at", -1e9) > GAUGE_MEMO_SECONDS:
+        _gauge_memo.update(value=_load_gauge(), at=now)
+    return int(_gauge_memo["value"])
+
+
+def _allowance() -> int:
+    """How many more buyers the pipeline takes now; -1 when there is no limit."""
+    in_flight = _in_flight()
+    return -1 if in_flight is None else max(0, settings.WAITING_ROOM_MAX_IN_FLIGHT - in_flight)
+
+
+def _switch_on_if_full(event_id: int) -> bool:
+    """A buy without a token while the pipeline is full turns the event's room on."""
+    if _allowance() != 0:
+        return False
+    hold = settings.WAITING_ROOM_AUTO_SECONDS
+    return bool(_redis_call(lambda redis: redis.set(_key(event_id, "auto"), 1, ex=hold) or 1))
 
 
 def _redis_call(call):

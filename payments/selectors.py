@@ -1,4 +1,8 @@
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from payments import master_client
 from payments.models import Purchase, PurchaseStatus
@@ -25,3 +29,14 @@ def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
     elif purchase.status == PurchaseStatus.VALIDATED:
         solved = purchase.challenges_total
     return {"total": purchase.challenges_total, "solved": min(solved, purchase.challenges_total)}
+
+
+def purchases_in_flight() -> int:
+    """Purchases the pipeline is working on: not final, made in the last
+    WAITING_ROOM_IN_FLIGHT_SECONDS (an older one is stuck, and the reconciler's, not the
+    rush's: it must not hold the waiting room shut)."""
+    since = timezone.now() - dt.timedelta(seconds=settings.WAITING_ROOM_IN_FLIGHT_SECONDS)
+    return Purchase.objects.filter(
+        status__in=[PurchaseStatus.RESERVED, PurchaseStatus.SOLVING, PurchaseStatus.SUBMITTED],
+        created_at__gte=since,
+    ).count()

@@ -308,9 +308,14 @@ CLOCK_DELIVERY_SWEEP_SECONDS = env_float("CLOCK_DELIVERY_SWEEP_SECONDS", 30.0)
 CLOCK_LOST_JOB_GRACE_SECONDS = env_float("CLOCK_LOST_JOB_GRACE_SECONDS", 10.0)
 
 # --- Waiting room (on-sale rush; events/waiting_room.py) -------------------------------------
-# Buyers admitted per second while an event's room is on: about what the pipeline validates
-# (30 purchases/s on two cores), so those admitted buy without piling up behind the workers.
+# The most buyers admitted per second while an event's room is on (the pipeline's target).
 WAITING_ROOM_RATE = env_float("WAITING_ROOM_RATE", 30.0)
+# What the pipeline holds: the room admits only while fewer purchases than this are in flight
+# (made in the last WAITING_ROOM_IN_FLIGHT_SECONDS and not final), and a buy without a token
+# when it is full switches the room on. About the sustained rate x the latency wanted
+# (8/s x 2.5 s on two cores). 0 disables the gauge: then only WAITING_ROOM_RATE paces.
+WAITING_ROOM_MAX_IN_FLIGHT = env_int("WAITING_ROOM_MAX_IN_FLIGHT", 20)
+WAITING_ROOM_IN_FLIGHT_SECONDS = env_int("WAITING_ROOM_IN_FLIGHT_SECONDS", 120)
 # Admissions that may go at once after a quiet spell (the line never banks more than this).
 WAITING_ROOM_BURST = env_int("WAITING_ROOM_BURST", 30)
 # How long an admission token is good for (seconds); polling the queue gives a fresh one.

@@ -1,0 +1,101 @@
+"""The waiting room admits by what the payment pipeline has in flight, not only by a rate."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from events.waiting_room import waiting_room_is_on
+from payments.models import Purchase, PurchaseStatus
+from payments.services import purchase_transition
+from wallet.services import wallet_deposit
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
+BUY = "/api/v1/purchases/"
+
+
+@pytest.fixture
+def pipeline_of_two(settings):
+    """Fast admission, but a pipeline that holds two purchases (the gauge read fresh)."""
+    settings.WAITING_ROOM_RATE = 1000.0
+    settings.WAITING_ROOM_BURST = 30  # a bank that a full pipeline must not let through
+    settings.WAITING_ROOM_MAX_IN_FLIGHT = 2
+    from events import waiting_room
+
+    waiting_room._gauge_memo.clear()
+    saved = waiting_room.GAUGE_MEMO_SECONDS
+    waiting_room.GAUGE_MEMO_SECONDS = 0
+    yield
+    waiting_room.GAUGE_MEMO_SECONDS = saved
+
+
+@pytest.fixture
+def client_for(make_user):
+    def make() -> APIClient:
+        user = make_user()
+        wallet_deposit(wallet_id=user.wallet.pk, amount=500_000)
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+def _queue(event) -> str:
+    return f"/api/v1/events/{event.pk}/queue/"
+
+
+def _buy(client, event, token=None):
+    headers = {"HTTP_ADMISSION_TOKEN": token} if token else {}
+    return client.post(BUY, {"event": event.pk, "quantity": 1}, format="json", **headers)
+
+
+def test_a_full_pipeline_holds_the_line_until_a_purchase_finishes(
+    client_for, make_event, pipeline_of_two
+):
+    event = make_event(price=10_000, on_sale_at=timezone.now() - dt.timedelta(seconds=1))
+    first, second, third = client_for(), client_for(), client_for()
+    for client in (first, second):
+        ticket = client.post(_queue(event)).json()
+        assert ticket["admitted"]
+        assert _buy(client, event, ticket["admission_token"]).status_code == 201
+
+    waiting = third.post(_queue(event)).json()
+    assert (waiting["admitted"], waiting["position"]) == (False, 1)
+    assert third.get(_queue(event)).json()["admitted"] is False  # however fast the rate
+
+    done = Purchase.objects.order_by("created_at").first()
+    purchase_transition(purchase_id=done.pk, to=PurchaseStatus.REJECTED, reason="test")
+    admitted = third.get(_queue(event)).json()
+    assert admitted["admitted"] is True
+    assert _buy(third, event, admitted["admission_token"]).status_code == 201
+
+
+def test_a_buy_without_a_token_into_a_full_pipeline_switches_the_room_on(
+    client_for, make_event, pipeline_of_two, settings
+):
+    settings.WAITING_ROOM_AUTO_ARRIVALS = 0  # only the gauge may switch it on
+    event = make_event(price=10_000)
+    assert _buy(client_for(), event).status_code == 201
+    assert _buy(client_for(), event).status_code == 201
+    assert not waiting_room_is_on(event=event)
+
+    refused = _buy(client_for(), event)
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "admission_required"
+    assert refused.json()["error"]["details"]["queue_url"] == _queue(event)
+    assert waiting_room_is_on(event=event)
+
+
+def test_a_stuck_old_purchase_does_not_hold_the_room_shut(client_for, make_event, pipeline_of_two):
+    event = make_event(price=10_000, on_sale_at=timezone.now() - dt.timedelta(seconds=1))
+    for client in (client_for(), client_for()):
+        assert (
+            _buy(client, event, client.post(_queue(event)).json()["admission_token"]).status_code
+            == 201
+        )
+    Purchase.objects.update(created_at=timezone.now() - dt.timedelta(minutes=10))
+
+    assert client_for().post(_queue(event)).json()["admitted"] is True
