@@ -5,7 +5,9 @@ being refused: each gets a number in arrival order, and the room admits numbers 
 pipeline makes room (fewer than WAITING_ROOM_MAX_IN_FLIGHT purchases in flight), at most
 WAITING_ROOM_RATE per second. Admitting by what is in flight (Little's law: latency =
 in flight / throughput) keeps an admitted buyer's wait short whatever the machine sustains,
-where a fixed rate above it would pile purchases up behind the workers. An admitted buyer
+where a fixed rate above it would pile purchases up behind the workers. The gauge counts
+purchases, so buyers admitted but not yet buying are unseen for a moment: the overshoot is
+at most WAITING_ROOM_RATE x that moment (the gauge is read every 0.5 s per process). An admitted buyer
 gets a signed admission token (user, event, time) that the purchase endpoints check while
 the room is on.
 
@@ -86,9 +88,12 @@ if not seat then
   if not on then
     local n = redis.call('INCR', arrivals_key)
     if n == 1 then redis.call('EXPIRE', arrivals_key, 5) end
-    if threshold > 0 and n > threshold then
+    -- more arrivals this second than the threshold, or than the pipeline has room for
+    if (threshold > 0 and n > threshold) or (allowance >= 0 and n > allowance) then
       redis.call('SET', auto_key, '1', 'EX', hold)
       on = true
+      -- from here on the line is paced: this arrival waits, nothing banked goes ahead
+      redis.call('HSET', through_key, 't', tostring(seat - 1))
     end
   end
 end

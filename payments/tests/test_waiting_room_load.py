@@ -99,3 +99,16 @@ def test_a_stuck_old_purchase_does_not_hold_the_room_shut(client_for, make_event
     Purchase.objects.update(created_at=timezone.now() - dt.timedelta(minutes=10))
 
     assert client_for().post(_queue(event)).json()["admitted"] is True
+
+
+def test_a_burst_of_joins_beyond_what_the_pipeline_takes_switches_the_room_on(
+    client_for, make_event, pipeline_of_two, settings
+):
+    settings.WAITING_ROOM_AUTO_ARRIVALS = 0  # only the pipeline's room may switch it on
+    settings.WAITING_ROOM_RATE = 0.001  # then nobody more gets in during the test
+    event = make_event(price=10_000)
+    tickets = [client_for().post(_queue(event)).json() for _ in range(4)]
+
+    assert [t["admitted"] for t in tickets] == [True, True, False, False]
+    assert [t["position"] for t in tickets[2:]] == [1, 2]
+    assert waiting_room_is_on(event=event)
