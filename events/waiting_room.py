@@ -7,9 +7,9 @@ WAITING_ROOM_RATE per second. Admitting by what is in flight (Little's law: late
 in flight / throughput) keeps an admitted buyer's wait short whatever the machine sustains,
 where a fixed rate above it would pile purchases up behind the workers. The gauge counts
 purchases, so buyers admitted but not yet buying are unseen for a moment: the overshoot is
-at most WAITING_ROOM_RATE x that moment (the gauge is read every 0.5 s per process). An admitted buyer
-gets a signed admission token (user, event, time) that the purchase endpoints check while
-the room is on.
+at most WAITING_ROOM_RATE x that moment (the gauge is read every 0.5 s per process). An
+admitted buyer gets a signed admission token (user, event, time) that the purchase
+endpoints check while the room is on.
 
 The line lives in Redis, shared by every web process. Per event, and all forgotten
 WAITING_ROOM_KEY_SECONDS after the last join or poll (``{id}`` is literal braces around the
