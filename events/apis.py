@@ -3,10 +3,13 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 
+from events.api_cache import CatalogueCachedApiMixin
+from events.catalogue_cache import CountCachedPaginator, count_key
 from events.filters import EventFilterForm
 from events.models import Event
 from events.selectors import event_list
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.pagination import PageNumberPagination
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -25,21 +28,34 @@ _FILTERS = [
 ]
 
 
+class EventPagination(PageNumberPagination):
+    """The API's pagination, with the count of each filter kept per catalogue version."""
+
+    count_key: str | None = None
+
+    def django_paginator_class(self, object_list, per_page):
+        return CountCachedPaginator(object_list, per_page, count_key=self.count_key)
+
+
 @extend_schema(
     tags=["events"],
     parameters=_FILTERS,
     responses={200: EventSerializer(many=True), 400: ErrorSerializer, 404: ErrorSerializer},
 )
-class EventListApi(generics.ListAPIView):
+class EventListApi(CatalogueCachedApiMixin, generics.ListAPIView):
     """Upcoming events, soonest first, 25 per page."""
 
     permission_classes = [AllowAny]
     serializer_class = EventSerializer
+    pagination_class = EventPagination
 
     def get_queryset(self):
         form = EventFilterForm(self.request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors.get_json_data())
+        self.paginator.count_key = count_key(
+            version=self.catalogue_version, filters=form.cleaned_data
+        )
         return event_list(**form.cleaned_data)
 
 
@@ -47,7 +63,7 @@ class EventListApi(generics.ListAPIView):
     tags=["events"],
     responses={200: EventSerializer, 404: OpenApiResponse(ErrorSerializer, "No such event.")},
 )
-class EventDetailApi(generics.RetrieveAPIView):
+class EventDetailApi(CatalogueCachedApiMixin, generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = EventSerializer
     queryset = Event.objects.all()

@@ -1,9 +1,21 @@
 import uuid
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
+from events.catalogue_cache import (
+    Answer,
+    CountCachedPaginator,
+    answer_get,
+    answer_set,
+    catalogue_key,
+    catalogue_version,
+    count_key,
+)
 from events.filters import EventFilterForm
 from events.models import Event
 from events.selectors import event_list
@@ -11,15 +23,34 @@ from events.selectors import event_list
 
 def event_list_view(request):
     form = EventFilterForm(request.GET)
-    events = event_list(**form.cleaned_data) if form.is_valid() else Event.objects.none()
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "events/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+    # The events part of the page holds nothing per user (the header does): it is rendered
+    # once per catalogue version, query and language, and shared by every visitor.
+    version = catalogue_version()
+    key = None
+    if version is not None:
+        key = catalogue_key("page", version, get_language(), sorted(request.GET.lists()))
+    context = {"form": form}
+    answer = answer_get(key)
+    if answer is None:
+        context["page"] = _event_page(request, form, version)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        answer = Answer.of(render_to_string("events/_catalogue.html", context).encode())
+        answer_set(key, answer)
+    context["catalogue"] = mark_safe(answer.body.decode())  # our own rendered template
+    return render(request, "events/list.html", context)
+
+
+def _event_page(request, form: EventFilterForm, version: str | None) -> Page:
+    if not form.is_valid():
+        return Paginator(Event.objects.none(), 25).get_page(1)
+    paginator = CountCachedPaginator(
+        event_list(**form.cleaned_data),
+        25,
+        count_key=count_key(version=version, filters=form.cleaned_data),
     )
+    return paginator.get_page(request.GET.get("page"))
 
 
 def event_detail_view(request, pk: int):
