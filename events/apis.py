@@ -43,7 +43,10 @@ class EventPagination(PageNumberPagination):
     responses={200: EventSerializer(many=True), 400: ErrorSerializer, 404: ErrorSerializer},
 )
 class EventListApi(CatalogueCachedApiMixin, generics.ListAPIView):
-    """Upcoming events, soonest first, 25 per page."""
+    """Upcoming events, soonest first, 25 per page.
+
+    Answers carry an `ETag`; send it back in `If-None-Match` to get `304 Not Modified` while the
+    answer is unchanged. Seats left may lag purchases by a couple of seconds."""
 
     permission_classes = [AllowAny]
     serializer_class = EventSerializer
@@ -64,6 +67,9 @@ class EventListApi(CatalogueCachedApiMixin, generics.ListAPIView):
     responses={200: EventSerializer, 404: OpenApiResponse(ErrorSerializer, "No such event.")},
 )
 class EventDetailApi(CatalogueCachedApiMixin, generics.RetrieveAPIView):
+    """One event. Answers carry an `ETag`; send it back in `If-None-Match` to get
+    `304 Not Modified` while the answer is unchanged."""
+
     permission_classes = [AllowAny]
     serializer_class = EventSerializer
     queryset = Event.objects.all()
