@@ -129,7 +129,10 @@ USERS_CODE = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
+from django.db import connection
 from events.models import Event
+if connection.vendor == "postgresql":  # what autovacuum does a minute after a bulk import
+    connection.cursor().execute("ANALYZE events_event")
 users = []
 for n in range({n}):
     user, _ = get_user_model().objects.get_or_create(username=f"reader{{n}}")

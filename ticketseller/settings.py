@@ -153,7 +153,13 @@ if CACHE_URL == "redis":
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for the catalogue's answers (a few KB each), not only the counters.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # django-rq would also mount its dashboard inside the admin, open to every staff user: only
 # the superuser-only copy at /admin/rq/ (ticketseller/urls.py) exists.
