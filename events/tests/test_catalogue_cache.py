@@ -198,3 +198,18 @@ def test_a_paused_redis_turns_the_cache_off_and_the_catalogue_is_served_from_the
     assert detail.status_code == 200 and detail.json()["price"] == 13_000
     assert listing.status_code == 200 and listing.json()["results"][0]["price"] == 13_000
     assert page.status_code == 200 and "$13.000" in page.content.decode()
+
+
+def test_the_catalogue_refuses_an_unknown_token_and_forgets_a_revoked_one(make_user):
+    from rest_framework.authtoken.models import Token
+
+    from events import api_cache
+
+    token = Token.objects.create(user=make_user())
+    client = APIClient()
+    assert client.get(LIST, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    assert client.get(LIST, HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
+
+    token.delete()
+    api_cache.CatalogueTokenAuthentication._known.clear()  # as TOKEN_MEMORY_SECONDS passing
+    assert client.get(LIST, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
