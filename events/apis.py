@@ -28,6 +28,10 @@ _FILTERS = [
 ]
 
 
+# The schema's security as for any public endpoint (the token class only remembers lookups).
+_AUTH = [{"tokenAuth": []}, {"cookieAuth": []}, {}]
+
+
 class EventPagination(PageNumberPagination):
     """The API's pagination, with the count of each filter kept per catalogue version."""
 
@@ -39,6 +43,7 @@ class EventPagination(PageNumberPagination):
 
 @extend_schema(
     tags=["events"],
+    auth=_AUTH,
     parameters=_FILTERS,
     responses={200: EventSerializer(many=True), 400: ErrorSerializer, 404: ErrorSerializer},
 )
@@ -64,6 +69,7 @@ class EventListApi(CatalogueCachedApiMixin, generics.ListAPIView):
 
 @extend_schema(
     tags=["events"],
+    auth=_AUTH,
     responses={200: EventSerializer, 404: OpenApiResponse(ErrorSerializer, "No such event.")},
 )
 class EventDetailApi(CatalogueCachedApiMixin, generics.RetrieveAPIView):
