@@ -213,3 +213,24 @@ def test_the_catalogue_refuses_an_unknown_token_and_forgets_a_revoked_one(make_u
     token.delete()
     api_cache.CatalogueTokenAuthentication._known.clear()  # as TOKEN_MEMORY_SECONDS passing
     assert client.get(LIST, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+
+
+def test_a_cached_anonymous_page_gives_each_visitor_a_working_csrf_token(make_event):
+    import re
+
+    from django.test import Client
+
+    make_event(name="Los Bunkers")
+    tokens = []
+    for _ in range(2):  # the second page comes from the cache
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get("/events/").content.decode()
+        assert "Los Bunkers" in page and "csrf-slot" not in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        switched = visitor.post(
+            "/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": token}
+        )
+        assert switched.status_code == 302
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+    assert "Upcoming events in Chile" in visitor.get("/events/").content.decode()
