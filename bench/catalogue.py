@@ -252,6 +252,7 @@ def main() -> None:
         env = {**os.environ, **servers, "VAR_DIR": str(work / "var"), "LOG_LEVEL": "WARNING",
                "BENCH_ENDPOINTS": "true",
                "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}  # fmt: skip
+        (work / "var").mkdir()
         if args.cache_seconds is not None:
             env["CATALOGUE_CACHE_SECONDS"] = str(args.cache_seconds)
         if args.database == "sqlite":
