@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from events.catalogue_cache import catalogue_changed
 from events.models import Event
 
 
@@ -15,3 +16,16 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # The catalogue's cached answers must show an edit on the next request.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalogue_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalogue_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalogue_changed()

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from events.catalogue_cache import catalogue_changed
 from events.catalogue_client import CatalogueError, catalogue_fetch
 from events.data import EventData
 from events.errors import SoldOut
@@ -65,6 +66,8 @@ def event_upsert_many(*, events: Iterable[EventData]) -> UpsertResult:
         if to_update:
             Event.objects.bulk_update(to_update, [*_DESCRIPTIVE_FIELDS, "updated_at"])
         created, updated = len(to_create), len(to_update)
+        if created or updated:
+            catalogue_changed()  # after the commit: the next request reads the new catalogue
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
 
 

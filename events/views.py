@@ -1,26 +1,78 @@
 import uuid
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.contrib.messages import get_messages
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
+from events.catalogue_cache import (
+    Answer,
+    CountCachedPaginator,
+    answer_get,
+    answer_set,
+    catalogue_key,
+    catalogue_version,
+    count_key,
+)
 from events.filters import EventFilterForm
 from events.models import Event
 from events.selectors import event_list
 from events.waiting_room import waiting_room_is_on
 
+# Stands for the CSRF token in an anonymous page kept in the cache; each answer gets its own.
+_CSRF_SLOT = f"csrf-slot-{uuid.uuid4().hex}"
+
 
 def event_list_view(request):
-    form = EventFilterForm(request.GET)
-    events = event_list(**form.cleaned_data) if form.is_valid() else Event.objects.none()
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "events/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+    version = catalogue_version()
+    if version is None or request.user.is_authenticated or len(get_messages(request)):
+        return _list_page(request, version)
+    # An anonymous visitor's page is the same for everyone but the CSRF token of the language
+    # form: the whole page is kept, and each answer gets a token of its own.
+    key = catalogue_key(
+        "anonymous-page", version, request.path, get_language(), sorted(request.GET.lists())
     )
+    page = answer_get(key)
+    if page is None:
+        page = Answer.of(_list_page(request, version, {"csrf_token": _CSRF_SLOT}).content)
+        answer_set(key, page)
+    return HttpResponse(page.body.replace(_CSRF_SLOT.encode(), get_token(request).encode()))
+
+
+def _list_page(request, version: str | None, extra: dict | None = None) -> HttpResponse:
+    form = EventFilterForm(request.GET)
+    # The events part of the page holds nothing per user (the header does): it is rendered
+    # once per catalogue version, query and language, and shared by every visitor.
+    key = None
+    if version is not None:
+        key = catalogue_key("page", version, get_language(), sorted(request.GET.lists()))
+    context = {"form": form, **(extra or {})}
+    answer = answer_get(key)
+    if answer is None:
+        context["page"] = _event_page(request, form, version)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        answer = Answer.of(render_to_string("events/_catalogue.html", context).encode())
+        answer_set(key, answer)
+    context["catalogue"] = mark_safe(answer.body.decode())  # our own rendered template
+    return render(request, "events/list.html", context)
+
+
+def _event_page(request, form: EventFilterForm, version: str | None) -> Page:
+    if not form.is_valid():
+        return Paginator(Event.objects.none(), 25).get_page(1)
+    paginator = CountCachedPaginator(
+        event_list(**form.cleaned_data),
+        25,
+        count_key=count_key(version=version, filters=form.cleaned_data),
+    )
+    return paginator.get_page(request.GET.get("page"))
 
 
 def event_detail_view(request, pk: int):

@@ -138,7 +138,8 @@ QUEUE_REDIS_URL = redis_url_with_timeouts(
     health_check_interval=REDIS_HEALTH_CHECK_INTERVAL,
 )
 CACHE_URL = env_str("CACHE_URL", "")  # "redis" shares REDIS_URL; empty means per-process memory
-# The cache only holds throttling counters: a slow Redis makes it miss, never wait long.
+# The cache holds throttling counters and rendered catalogue answers: a slow Redis makes it
+# miss, never wait long.
 CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.25)
 if CACHE_URL == "redis":
     CACHES = {
@@ -153,7 +154,13 @@ if CACHE_URL == "redis":
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for the catalogue's answers (a few KB each), not only the counters.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # django-rq would also mount its dashboard inside the admin, open to every staff user: only
 # the superuser-only copy at /admin/rq/ (ticketseller/urls.py) exists.
@@ -168,6 +175,11 @@ RQ_QUEUES = {
     # Nothing enqueues here any more; the payments worker drains what an older release left.
     "default": {"URL": QUEUE_REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
+
+# The catalogue's rendered answers live this long (seconds; 0 turns the cache off). A sync or
+# an admin edit invalidates them at once; purchases do not, so this bounds how stale the
+# "seats left" of the catalogue may be (events/catalogue_cache.py, docs/performance.md).
+CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 2)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -268,6 +280,9 @@ WALLET_DEPOSIT_MAX = env_int("WALLET_DEPOSIT_MAX", 5_000_000)
 # How long a user request waits for a row lock before answering "busy, try again".
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
 WORKERS_STATUS_TIMEOUT = env_float("WORKERS_STATUS_TIMEOUT", 1.0)
+
+# bench/catalogue.py's baseline (a constant JSON answer at /bench/constant/). Development only.
+BENCH_ENDPOINTS = DEBUG and env_bool("BENCH_ENDPOINTS", False)
 
 # --- Central exchange -----------------------------------------------------------------------
 EXCHANGE_URL = env_str("EXCHANGE_URL", "http://127.0.0.1:8100/v1")

@@ -38,5 +38,8 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
+if settings.BENCH_ENDPOINTS:  # bench/catalogue.py's baseline; off unless DEBUG and asked for
+    urlpatterns.append(path("bench/constant/", views.bench_constant_json))
+
 handler404 = views.page_not_found
 handler500 = views.server_error

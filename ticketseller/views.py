@@ -1,5 +1,6 @@
 """Error pages: JSON in the API's error shape under /api/, HTML everywhere else."""
 
+from django.http import JsonResponse
 from django.views import defaults
 
 from ticketseller.api.errors import json_not_found, json_server_error
@@ -19,3 +20,8 @@ def server_error(request):
     if _is_api(request):
         return json_server_error(request)
     return defaults.server_error(request)
+
+
+def bench_constant_json(request):
+    """The benchmarks' baseline: what the stack costs before any work of ours."""
+    return JsonResponse({"ok": True, "events": []})
