@@ -44,6 +44,6 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0001_initial")]
+    dependencies = [("events", "0002_event_on_sale_at")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
