@@ -50,7 +50,8 @@ pg_bindir() {
   [ -n "$d" ] && echo "$d"
 }
 
-# Start a throwaway PostgreSQL in $1 (a folder) and export DATABASE_URL.
+# Start a PostgreSQL in $1 (a folder) and export DATABASE_URL: a throwaway one, or with
+# PG_DURABLE=1 one that keeps its data there between runs (`DATABASE=postgres make run`).
 start_postgres() {
   local dir="$1" bin port run=()
   bin=$(pg_bindir || true)
@@ -64,8 +65,10 @@ start_postgres() {
     chown postgres "$dir"
     run=(runuser -u postgres --)
   fi
-  "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
-    { log "initdb failed (see $dir/initdb.log; the folders above must be readable by postgres)"; return 1; }
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 ||
+      { log "initdb failed (see $dir/initdb.log; the folders above must be readable by postgres)"; return 1; }
+  fi
   # Throwaway test servers skip fsync; PG_DURABLE=1 keeps it (benchmarks, `make run`).
   local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [ -z "${PG_DURABLE:-}" ] || durability="-c synchronous_commit=off"
@@ -73,7 +76,9 @@ start_postgres() {
     "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
     start >/dev/null || { log "PostgreSQL did not start: see $dir/server.log"; return 1; }
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
-  PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop)
+  local mode=immediate  # a throwaway server needs no clean shutdown; a kept one does
+  [ -z "${PG_DURABLE:-}" ] || mode=fast
+  PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m "$mode" stop)
   log "PostgreSQL on port $port"
 }
 

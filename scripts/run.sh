@@ -25,6 +25,14 @@ if [ -z "${REDIS_URL:-}" ]; then
   processes=(redis "${processes[@]}")
 fi
 
+# DATABASE=postgres: a PostgreSQL kept in var/postgres instead of SQLite (both hold an
+# on-sale rush here; see docs/performance.md for the figures). Stopped when this script ends.
+if [ "${DATABASE:-sqlite}" = postgres ] && [ -z "${DATABASE_URL:-}" ]; then
+  chmod 755 "$VAR_DIR"  # PostgreSQL runs as its own user when we are root
+  PG_DURABLE=1 start_postgres "$VAR_DIR/postgres"
+  trap stop_postgres EXIT
+fi
+
 log "preparing the database ($VAR_DIR/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --no-input -v 0
 logins=$(.venv/bin/python manage.py create_demo_users)
@@ -41,4 +49,5 @@ cat <<BANNER
   Ctrl-C stops everything.
 
 BANNER
-exec .venv/bin/honcho -f Procfile.dev start -c "$concurrency" "${processes[@]}"
+# Not exec'd: the EXIT trap stops a PostgreSQL started above once honcho has stopped the rest.
+.venv/bin/honcho -f Procfile.dev start -c "$concurrency" "${processes[@]}"

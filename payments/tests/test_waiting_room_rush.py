@@ -23,6 +23,8 @@ def test_a_hundred_buyers_at_once_get_places_are_admitted_in_order_and_all_buy(
     live_server, redis_flushed, settings, make_user, make_event
 ):
     line_closed(settings)
+    # No pipeline runs here (purchases stay reserved): admission is paced by the rate alone.
+    settings.WAITING_ROOM_MAX_IN_FLIGHT = 0
     event = make_event(
         capacity=BUYERS, price=1_000, on_sale_at=timezone.now() - dt.timedelta(seconds=1)
     )
