@@ -10,13 +10,9 @@ Rules that hold everywhere here:
 - A job completes exactly once: completion runs with the job row locked and only from an
   active status; the callback job has a fixed RQ id and is enqueued with ``unique=True``.
 
-The callback contract (queue "default", function ``settings.MASTER_SOLVED_JOB``, by its dotted
-path, never imported here) is::
-
-    purchase_solution_submit(reference=str, job_id=str, complete=bool, solved_at=str,
-                             solutions=[{"challenge_id": <as sent>, "secret": int}, ...])
-
-``solved_at`` is when the job finished (ISO 8601). The RQ job id is ``cw-callback-<job id>``.
+The callback (function ``settings.MASTER_SOLVED_JOB``, by its dotted path, never imported
+here) takes the keyword arguments ``completion.SolvedCallback`` describes; docs/api.md ("The
+master's callback") is the contract. The RQ job id is ``cw-callback-<job id>``.
 
 ``complete=True``: every challenge has its secret. ``complete=False``: the job failed (a
 challenge was scanned to the end without a hit, or its shards were lost too often);
@@ -25,6 +21,7 @@ challenge was scanned to the end without a hit, or its shards were lost too ofte
 
 from challenge_worker.services.claims import challenge_task_claim, challenge_tasks_claim
 from challenge_worker.services.completion import (
+    SolvedCallback,
     master_job_callback_kwargs,
     master_job_complete,
 )
@@ -70,6 +67,7 @@ __all__ = [
     "SOLVE_JOB",
     "RecoveryReport",
     "ShardReport",
+    "SolvedCallback",
     "batch_plan",
     "challenge_task_claim",
     "challenge_task_record_result",

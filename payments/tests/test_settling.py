@@ -123,7 +123,9 @@ def test_valid_as_the_string_false_never_validates_and_the_secrets_are_kept(scri
     _solving(reserved)
     scripted.answer("POST", "/challenges/solution", Answer(200, {"valid": "false"}))
 
-    jobs.purchase_solution_submit(reference=str(reserved.pk), solutions=SECRETS)
+    jobs.purchase_submit_solution(
+        reference=str(reserved.pk), job_id="j", solutions=SECRETS, complete=True, solved_at=None
+    )
 
     reserved.refresh_from_db()
     assert reserved.status == S.SUBMITTED and reserved.solutions == SECRETS
