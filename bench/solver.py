@@ -148,7 +148,9 @@ def main() -> int:
 
 
 def report(args, quick, repeat, cold, cached) -> None:
-    from challenge_worker.solver import build_prefix, get_backend, solve, solve_parallel
+    from solve_parallel import solve_parallel  # bench/, the script's directory
+
+    from challenge_worker.solver import build_prefix, get_backend, solve
 
     openssl = openssl_rate(1 if quick else 3)
     if openssl is None:

@@ -23,7 +23,6 @@ from challenge_worker.services.claims import challenge_task_claim, challenge_tas
 from challenge_worker.services.completion import (
     SolvedCallback,
     master_job_callback_kwargs,
-    master_job_complete,
 )
 from challenge_worker.services.jobs import (
     DEFAULT_MAX_SECRET,
@@ -75,7 +74,6 @@ __all__ = [
     "challenge_tasks_record_results",
     "challenge_tasks_recover",
     "master_job_callback_kwargs",
-    "master_job_complete",
     "master_job_create",
     "shard_plan",
 ]

@@ -76,20 +76,6 @@ def _job_settle(job: MasterJob) -> bool:
     return True
 
 
-def master_job_complete(*, job_id) -> bool:
-    """Finish the job if its results allow it; True only for the call that finished it.
-
-    The result service already calls this logic in its own transaction; this entry point is
-    for the recoverer and for tests. However often it runs, a job finishes (and enqueues its
-    callback) once: the job row is locked and only an active job can finish.
-    """
-    with transaction.atomic():
-        job = MasterJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return False
-        return _job_settle(job)
-
-
 class SolvedCallback(TypedDict):
     """The keyword arguments of the callback job ``settings.MASTER_SOLVED_JOB``.
 
