@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wallet",
     "challenge_worker",
     "payments",
+    "payments.delivery.apps.DeliveryConfig",  # its models belong to payments (app_label)
 ]
 
 MIDDLEWARE = [
