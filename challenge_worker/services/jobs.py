@@ -63,7 +63,6 @@ def master_job_create(
         max_secret=max_secret, challenge_count=len(clean), workers=workers,
         rate_per_s=rate, max_shards=max_shards,
     )  # fmt: skip
-    now = timezone.now()
     try:
         with transaction.atomic():
             job = MasterJob.objects.create(
@@ -72,27 +71,7 @@ def master_job_create(
                 max_secret=max_secret,
                 challenges=clean,
             )
-            tasks = ChallengeTask.objects.bulk_create(
-                ChallengeTask(
-                    job=job,
-                    challenge_id=str(c["challenge_id"]),
-                    challenge_hash=c["challenge_hash"],
-                    start=start,
-                    end=end,
-                    enqueued_at=now,
-                )
-                for c in clean
-                for start, end in shards
-            )
-            refs = []
-            for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
-                members = [tasks[i] for i in batch]
-                # Every shard of a batch names the batch's RQ job: the recoverer checks it.
-                rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
-                for task in members:
-                    task.rq_job_id = rq_job_id
-                refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
-            ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
+            refs = _tasks_create(job, shards, rate)
             transaction.on_commit(partial(_enqueue_tasks, refs))
     except IntegrityError:
         # Two requests with the same token raced; the other one's job stands.
@@ -105,6 +84,36 @@ def master_job_create(
         job.pk, reference, len(clean), len(shards), len(refs),
     )  # fmt: skip
     return job, True
+
+
+def _tasks_create(
+    job: MasterJob, shards: list[tuple[int, int]], rate: float
+) -> list[tuple[list[int], str, int]]:
+    """Record every shard of every challenge of ``job``, grouped into the RQ jobs of
+    `batch_plan`; returns what `_enqueue_tasks` queues: (task ids, RQ job id, candidates)."""
+    now = timezone.now()
+    tasks = ChallengeTask.objects.bulk_create(
+        ChallengeTask(
+            job=job,
+            challenge_id=str(c["challenge_id"]),
+            challenge_hash=c["challenge_hash"],
+            start=start,
+            end=end,
+            enqueued_at=now,
+        )
+        for c in job.challenges
+        for start, end in shards
+    )
+    refs = []
+    for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
+        members = [tasks[i] for i in batch]
+        # Every shard of a batch names the batch's RQ job: the recoverer checks it.
+        rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
+        for task in members:
+            task.rq_job_id = rq_job_id
+        refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
+    ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
+    return refs
 
 
 def _same_job(job: MasterJob, clean: list[dict], max_secret: int) -> MasterJob:
