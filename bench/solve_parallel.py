@@ -63,27 +63,8 @@ def solve_parallel(
     ]
     for w in workers:
         w.start()
-    secret = None
-    tried = 0
-    pending = len(workers)
     try:
-        while pending:
-            try:
-                _index, found, scanned, error = results.get(timeout=0.05)
-            except queue.Empty:
-                if should_stop is not None and should_stop():
-                    stop.set()
-                if not any(w.is_alive() for w in workers) and results.empty():
-                    raise RuntimeError("a solver process died without reporting") from None
-                continue
-            pending -= 1
-            tried += scanned
-            if error is not None:
-                stop.set()
-                raise RuntimeError(f"solver process failed: {error}")
-            if found is not None and secret is None:
-                secret = found
-                stop.set()
+        secret, tried = _collect(workers, results, stop, should_stop)
     finally:
         stop.set()
         for w in workers:
@@ -92,6 +73,31 @@ def solve_parallel(
                 w.kill()
     name = f"{backend.name} x{len(workers)}"
     return SolveResult(secret, tried, time.perf_counter() - t0, name)
+
+
+def _collect(workers, results, stop, should_stop) -> tuple[int | None, int]:
+    """The first secret any process found, and how many candidates they scanned in all."""
+    secret = None
+    tried = 0
+    pending = len(workers)
+    while pending:
+        try:
+            _index, found, scanned, error = results.get(timeout=0.05)
+        except queue.Empty:
+            if should_stop is not None and should_stop():
+                stop.set()
+            if not any(w.is_alive() for w in workers) and results.empty():
+                raise RuntimeError("a solver process died without reporting") from None
+            continue
+        pending -= 1
+        tried += scanned
+        if error is not None:
+            stop.set()
+            raise RuntimeError(f"solver process failed: {error}")
+        if found is not None and secret is None:
+            secret = found
+            stop.set()
+    return secret, tried
 
 
 def _shard_worker(index, start, end, kwargs, stop, results) -> None:  # runs in the child
