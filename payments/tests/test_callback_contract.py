@@ -6,7 +6,6 @@ import each other, so this test is where their two spellings of the contract mee
 import inspect
 import pickle
 import typing
-import uuid
 
 import pytest
 from django.conf import settings
@@ -17,29 +16,22 @@ from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.services import SolvedCallback, master_job_callback_kwargs
 from payments import jobs
 from payments.models import Purchase, PurchaseStatus
-from payments.services import purchase_create, purchase_transition
+from payments.services import purchase_create
 from payments.tests.scripted_exchange import Answer
+from payments.tests.solving import CHALLENGES, SECRETS, purchase_to_solving
 from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 S = PurchaseStatus
-CHALLENGES = [{"challenge_id": n, "challenge_hash": c * 64} for n, c in ((1, "a"), (2, "b"))]
-SECRETS = [{"challenge_id": 1, "secret": 17}, {"challenge_id": 2, "secret": 4}]
 
 
 @pytest.fixture
 def solving(make_user, make_event) -> Purchase:
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
-    purchase = purchase_create(user=user, event_id=make_event(price=10_000).pk, quantity=1)
-    purchase, _ = purchase_transition(
-        purchase_id=purchase.pk,
-        to=S.SOLVING,
-        deposit_token=uuid.uuid4(),
-        challenges=CHALLENGES,
-        challenges_total=len(CHALLENGES),
+    return purchase_to_solving(
+        purchase_create(user=user, event_id=make_event(price=10_000).pk, quantity=1)
     )
-    return purchase
 
 
 def _finished_master_job(purchase: Purchase) -> MasterJob:
