@@ -148,7 +148,9 @@ def main() -> int:
 
 
 def report(args, quick, repeat, cold, cached) -> None:
-    from challenge_worker.solver import build_prefix, get_backend, solve, solve_parallel
+    from solve_parallel import solve_parallel  # bench/, the script's directory
+
+    from challenge_worker.solver import build_prefix, get_backend
 
     openssl = openssl_rate(1 if quick else 3)
     if openssl is None:
@@ -190,6 +192,15 @@ def report(args, quick, repeat, cold, cached) -> None:
     per_core = f"({all_rate / procs / 1e6:.2f} M/s per process, fork included)"
     row(f"simd backend, {procs} processes", all_rate, openssl, per_core)
 
+    print_default_challenge_times(python, simd, repeat)
+
+    print(f"load average after: {load_average()}")
+    print_compile_times(cold, cached)
+
+
+def print_default_challenge_times(python, simd, repeat) -> None:
+    from challenge_worker.solver import solve
+
     for name, backend in (("python", python), ("simd", simd)):
         times = []
         for _ in range(repeat):
@@ -205,7 +216,8 @@ def report(args, quick, repeat, cold, cached) -> None:
         label = f"whole default challenge [1, 500000], {name}"
         print(f"{label:<46} {statistics.median(times) * 1000:7.1f} ms")
 
-    print(f"load average after: {load_average()}")
+
+def print_compile_times(cold, cached) -> None:
     wall, import_s, warm_s = cold
     print(f"{'simd compile (cold cache, first warm_up)':<46} {warm_s:7.2f} s", end="")
     print(f"   (import {import_s:.2f} s, whole process {wall:.2f} s)")

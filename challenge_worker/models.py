@@ -21,13 +21,9 @@ class MasterJob(models.Model):
         SOLVED = "solved", _("Solved")
         FAILED = "failed", _("Failed")
 
-    #: Allowed transitions (from → to). Final states never change.
-    TRANSITIONS = {
-        Status.QUEUED: {Status.SOLVING, Status.SOLVED, Status.FAILED},
-        Status.SOLVING: {Status.SOLVED, Status.FAILED},
-        Status.SOLVED: set(),
-        Status.FAILED: set(),
-    }
+    # queued → solving → solved | failed (queued → solved | failed too, for a job settled
+    # before any shard started). The services move it with compare-and-set updates from the
+    # ACTIVE statuses only, so a final job never changes.
     ACTIVE = (Status.QUEUED, Status.SOLVING)
     FINAL = (Status.SOLVED, Status.FAILED)
 
@@ -89,18 +85,10 @@ class ChallengeTask(models.Model):
         EXHAUSTED = "exhausted", _("Exhausted")  # scanned to the end (or gave up), no hit
         CANCELLED = "cancelled", _("Cancelled")  # another shard found the secret first
 
-    TRANSITIONS = {
-        Status.QUEUED: {Status.RUNNING, Status.SOLVED, Status.CANCELLED, Status.EXHAUSTED},
-        Status.RUNNING: {
-            Status.QUEUED,  # lost with its worker: the recoverer queues it again
-            Status.SOLVED,
-            Status.EXHAUSTED,
-            Status.CANCELLED,
-        },
-        Status.SOLVED: set(),
-        Status.EXHAUSTED: set(),
-        Status.CANCELLED: set(),
-    }
+    # queued | running → solved | exhausted | cancelled, queued → running, and running →
+    # queued when the recoverer takes a shard back from a dead worker. Every move is a
+    # compare-and-set update from an ACTIVE status (services/claims.py, results.py,
+    # recovery.py), so a final shard never changes.
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     FINAL = (Status.SOLVED, Status.EXHAUSTED, Status.CANCELLED)
 

@@ -88,11 +88,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 def issue_ticket(
     payload: dict[str, Any], *, settings: Settings, client: Any | None = None
 ) -> dict[str, Any]:
-    """Validate, render, store, link: the whole job, for callers that are not Lambda.
-
-    The Django app can call this in-process with its own Settings (and an S3 client for a
-    local S3-compatible server); the answer has the same shape as the Lambda's.
-    """
+    """Validate, render, store, link: the Lambda's whole job, with its settings and S3
+    client passed in (``handler`` reads them from the environment; tests pass moto's S3).
+    The answer has the same shape as the Lambda's."""
     try:
         data = parse_ticket(payload, default_seller_name=settings.seller_name)
     except TicketDataError as exc:

@@ -156,9 +156,15 @@ def _draw_main(canvas: Canvas, data: TicketData, labels: dict[str, str]) -> None
     )
     y = min(y_buyer, y_number, y_issued)
 
-    # The money, on a light panel.
+    _draw_money_panel(canvas, data, labels, above=y)
+
+
+def _draw_money_panel(canvas: Canvas, data: TicketData, labels: dict[str, str], *, above) -> None:
+    """Quantity, unit price and total on a light panel just over the footer, or lower when
+    the rows above reach down to ``above``."""
+    x = _MARGIN
     panel_h = 13 * mm
-    panel_y = min(y - panel_h, _FOOTER_H + 5 * mm)
+    panel_y = min(above - panel_h, _FOOTER_H + 5 * mm)
     canvas.setFillColor(PANEL)
     canvas.roundRect(x, panel_y, _MAIN_W, panel_h, 1.5 * mm, stroke=0, fill=1)
     inner_y = panel_y + panel_h - 4.6 * mm

@@ -50,16 +50,35 @@ def purchase_request_payment(*, purchase_id: str) -> None:
     services.purchase_request_payment(purchase_id=purchase_id)
 
 
-def purchase_solution_submit(
-    *, reference: str, solutions: list[dict], job_id: str = "", complete: bool = True, **extra
+def purchase_submit_solution(
+    *, reference: str, job_id: str, solutions: list[dict], complete: bool, solved_at: str | None
 ) -> None:
-    """The workers master's "solved" event: `reference` is the purchase id."""
-    solved_at = dt.datetime.fromisoformat(extra["solved_at"]) if extra.get("solved_at") else None
-    _submit(purchase_id=reference, solutions=solutions, solved_at=solved_at)
+    """The workers master's callback when one of its jobs finishes (``MASTER_SOLVED_JOB``).
+
+    The keyword arguments are the contract of docs/api.md ("The master's callback"):
+    `reference` is the purchase id, `solved_at` an ISO 8601 time. An incomplete job
+    (`complete=False`) is submitted all the same: the exchange rejects it and the purchase is
+    refunded. payments/tests/test_callback_contract.py keeps this signature and the master's
+    side equal.
+    """
+    log.info("master job %s for purchase %s finished (complete=%s)", job_id, reference, complete)
+    _submit(
+        purchase_id=reference,
+        solutions=solutions,
+        solved_at=dt.datetime.fromisoformat(solved_at) if solved_at else None,
+    )
+
+
+def purchase_solution_submit(**kwargs) -> None:
+    """The job's old name: callbacks queued before a deploy still carry this path."""
+    kwargs.setdefault("job_id", "")
+    kwargs.setdefault("complete", True)
+    kwargs.setdefault("solved_at", None)
+    purchase_submit_solution(**kwargs)
 
 
 @_records_failures
-def _submit(*, purchase_id: str, solutions: list[dict], solved_at) -> None:
+def _submit(*, purchase_id: str, solutions: list[dict], solved_at: dt.datetime | None) -> None:
     services.purchase_submit_solution(
         purchase_id=purchase_id, solutions=solutions, solved_at=solved_at
     )

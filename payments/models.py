@@ -140,8 +140,3 @@ class PurchaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
-
-
-# The delivery package's models belong to this app (app_label "payments"); importing them
-# here is what registers them with Django.
-from payments.delivery.models import CheckIn, Notification, TicketFile  # noqa: E402, F401

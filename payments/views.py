@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.errors import AdmissionRequired
+from events.forms import BuyForm
 from events.models import Event
 from payments.admission import purchase_admission_check
-from payments.forms import BuyForm
 from payments.selectors import (
     purchase_challenges_progress,
     purchase_get_for_user,

@@ -24,7 +24,7 @@ step "lint: the AWS stack, deploy/infrastructure.yaml (cfn-lint, sam validate --
 scripts/lint_sam.sh deploy/infrastructure.yaml
 
 step "lint: Dockerfiles, workflows, compose files, deploy scripts"
-scripts/lint_delivery.sh
+scripts/lint_deploy.sh
 
 step "api: docs/openapi.yaml is up to date"
 make --no-print-directory check-openapi

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wallet",
     "challenge_worker",
     "payments",
+    "payments.delivery.apps.DeliveryConfig",  # its models belong to payments (app_label)
 ]
 
 MIDDLEWARE = [
@@ -396,7 +397,7 @@ if not DEBUG:
     require_production_secret("MASTER_API_TOKEN", MASTER_API_TOKEN, dev_default="")
 # The payments job the master enqueues (on MASTER_SOLVED_QUEUE) when a job's last challenge
 # is solved. A setting, never request input: clients cannot choose code to run.
-MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_solution_submit")
+MASTER_SOLVED_JOB = env_str("MASTER_SOLVED_JOB", "payments.jobs.purchase_submit_solution")
 MASTER_SOLVED_QUEUE = env_str("MASTER_SOLVED_QUEUE", "payments")
 SOLVER_BACKEND = env_str("SOLVER_BACKEND", "auto")  # auto | simd | python
 WORKER_ALIVE_TTL = env_int("WORKER_ALIVE_TTL", 5)  # seconds a silent worker still counts as alive

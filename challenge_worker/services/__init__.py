@@ -10,13 +10,9 @@ Rules that hold everywhere here:
 - A job completes exactly once: completion runs with the job row locked and only from an
   active status; the callback job has a fixed RQ id and is enqueued with ``unique=True``.
 
-The callback contract (queue "default", function ``settings.MASTER_SOLVED_JOB``, by its dotted
-path, never imported here) is::
-
-    purchase_solution_submit(reference=str, job_id=str, complete=bool, solved_at=str,
-                             solutions=[{"challenge_id": <as sent>, "secret": int}, ...])
-
-``solved_at`` is when the job finished (ISO 8601). The RQ job id is ``cw-callback-<job id>``.
+The callback (function ``settings.MASTER_SOLVED_JOB``, by its dotted path, never imported
+here) takes the keyword arguments ``completion.SolvedCallback`` describes; docs/api.md ("The
+master's callback") is the contract. The RQ job id is ``cw-callback-<job id>``.
 
 ``complete=True``: every challenge has its secret. ``complete=False``: the job failed (a
 challenge was scanned to the end without a hit, or its shards were lost too often);
@@ -25,8 +21,8 @@ challenge was scanned to the end without a hit, or its shards were lost too ofte
 
 from challenge_worker.services.claims import challenge_task_claim, challenge_tasks_claim
 from challenge_worker.services.completion import (
+    SolvedCallback,
     master_job_callback_kwargs,
-    master_job_complete,
 )
 from challenge_worker.services.jobs import (
     DEFAULT_MAX_SECRET,
@@ -70,6 +66,7 @@ __all__ = [
     "SOLVE_JOB",
     "RecoveryReport",
     "ShardReport",
+    "SolvedCallback",
     "batch_plan",
     "challenge_task_claim",
     "challenge_task_record_result",
@@ -77,7 +74,6 @@ __all__ = [
     "challenge_tasks_record_results",
     "challenge_tasks_recover",
     "master_job_callback_kwargs",
-    "master_job_complete",
     "master_job_create",
     "shard_plan",
 ]

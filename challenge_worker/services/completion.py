@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -76,22 +76,23 @@ def _job_settle(job: MasterJob) -> bool:
     return True
 
 
-def master_job_complete(*, job_id) -> bool:
-    """Finish the job if its results allow it; True only for the call that finished it.
+class SolvedCallback(TypedDict):
+    """The keyword arguments of the callback job ``settings.MASTER_SOLVED_JOB``.
 
-    The result service already calls this logic in its own transaction; this entry point is
-    for the recoverer and for tests. However often it runs, a job finishes (and enqueues its
-    callback) once: the job row is locked and only an active job can finish.
+    The contract with payments (docs/api.md, "The master's callback"). Payments may not
+    import this app, so its job repeats these names and types in its signature, and
+    payments/tests/test_callback_contract.py fails when the two part ways.
     """
-    with transaction.atomic():
-        job = MasterJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return False
-        return _job_settle(job)
+
+    reference: str  # what the caller sent to POST /jobs: the purchase id
+    job_id: str  # the master job's id, for logs
+    solutions: list[dict]  # [{"challenge_id": <as sent>, "secret": int}, ...], found ones only
+    complete: bool  # True: every challenge has its secret; False: the job failed
+    solved_at: str | None  # when the job finished, ISO 8601
 
 
-def master_job_callback_kwargs(*, job: MasterJob) -> dict[str, Any]:
-    """The keyword arguments of the callback job (see the module docstring)."""
+def master_job_callback_kwargs(*, job: MasterJob) -> SolvedCallback:
+    """The keyword arguments of the callback job, for a finished ``job``."""
     secrets = dict(
         job.tasks.filter(status=ChallengeTask.Status.SOLVED).values_list("challenge_id", "secret")
     )
@@ -100,13 +101,13 @@ def master_job_callback_kwargs(*, job: MasterJob) -> dict[str, Any]:
         for c in job.challenges
         if str(c["challenge_id"]) in secrets
     ]
-    return {
-        "reference": job.reference,
-        "job_id": str(job.pk),
-        "solutions": solutions,
-        "complete": job.status == MasterJob.Status.SOLVED,
-        "solved_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+    return SolvedCallback(
+        reference=job.reference,
+        job_id=str(job.pk),
+        solutions=solutions,
+        complete=job.status == MasterJob.Status.SOLVED,
+        solved_at=job.finished_at.isoformat() if job.finished_at else None,
+    )
 
 
 def _enqueue_callback(job_id) -> None:

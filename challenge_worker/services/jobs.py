@@ -1,9 +1,8 @@
-"""Creating a job: validate the challenges, record the job and its shards, queue them."""
+"""Creating a job: record the job and its shards, queue them."""
 
 from __future__ import annotations
 
 import logging
-import re
 from functools import partial
 from typing import Any
 
@@ -17,7 +16,6 @@ from challenge_worker.errors import DepositTokenConflict
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.selectors import workers_alive
 from challenge_worker.services.plans import _fleet_rate, _shard_timeout, batch_plan, shard_plan
-from ticketseller.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -27,27 +25,6 @@ SOLVE_BATCH_JOB = "challenge_worker.jobs.challenge_solve_batch"
 DEFAULT_MAX_SECRET = 500_000
 MAX_MAX_SECRET = 10**12
 MAX_CHALLENGES = 50
-
-_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _normalise_challenges(challenges: Any) -> list[dict[str, Any]]:
-    if not isinstance(challenges, list) or not 1 <= len(challenges) <= MAX_CHALLENGES:
-        raise InvalidInput(details={"challenges": [f"between 1 and {MAX_CHALLENGES} items"]})
-    seen: set[str] = set()
-    clean = []
-    for item in challenges:
-        cid = item.get("challenge_id") if isinstance(item, dict) else None
-        chash = item.get("challenge_hash") if isinstance(item, dict) else None
-        if isinstance(cid, bool) or not isinstance(cid, str | int) or not 1 <= len(str(cid)) <= 100:
-            raise InvalidInput(details={"challenges": [f"bad challenge_id {cid!r}"]})
-        if not isinstance(chash, str) or not _HASH_RE.match(chash):
-            raise InvalidInput(details={"challenges": ["challenge_hash must be 64 lower-hex"]})
-        if str(cid) in seen:
-            raise InvalidInput(details={"challenges": [f"challenge_id {cid!r} appears twice"]})
-        seen.add(str(cid))
-        clean.append({"challenge_id": cid, "challenge_hash": chash})
-    return clean
 
 
 def master_job_create(
@@ -65,15 +42,15 @@ def master_job_create(
     recorded job and ``created=False``, queueing nothing; with other challenges or another
     ``max_secret`` it raises `DepositTokenConflict`. Sharding follows `shard_plan`;
     ``rate_per_s`` / ``max_shards`` override its inputs (tests, tools).
+
+    The arguments are checked once, where they come in from outside: the API's
+    ``JobCreateInSerializer`` (at most MAX_CHALLENGES challenges with unique ids, 64-hex
+    hashes, 1 ≤ max_secret ≤ MAX_MAX_SECRET). In-process callers pass values of that shape.
     """
-    if not isinstance(deposit_token, str) or not 1 <= len(deposit_token) <= 200:
-        raise InvalidInput(details={"deposit_token": ["1 to 200 characters"]})
-    if isinstance(max_secret, bool) or not isinstance(max_secret, int):
-        raise InvalidInput(details={"max_secret": ["must be an integer"]})
-    if not 1 <= max_secret <= MAX_MAX_SECRET:
-        raise InvalidInput(details={"max_secret": [f"between 1 and {MAX_MAX_SECRET}"]})
-    clean = _normalise_challenges(challenges)
-    reference = str(reference or "")[:200]
+    clean = [
+        {"challenge_id": c["challenge_id"], "challenge_hash": c["challenge_hash"]}
+        for c in challenges
+    ]
 
     existing = MasterJob.objects.filter(deposit_token=deposit_token).first()
     if existing is not None:
@@ -86,7 +63,6 @@ def master_job_create(
         max_secret=max_secret, challenge_count=len(clean), workers=workers,
         rate_per_s=rate, max_shards=max_shards,
     )  # fmt: skip
-    now = timezone.now()
     try:
         with transaction.atomic():
             job = MasterJob.objects.create(
@@ -95,27 +71,7 @@ def master_job_create(
                 max_secret=max_secret,
                 challenges=clean,
             )
-            tasks = ChallengeTask.objects.bulk_create(
-                ChallengeTask(
-                    job=job,
-                    challenge_id=str(c["challenge_id"]),
-                    challenge_hash=c["challenge_hash"],
-                    start=start,
-                    end=end,
-                    enqueued_at=now,
-                )
-                for c in clean
-                for start, end in shards
-            )
-            refs = []
-            for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
-                members = [tasks[i] for i in batch]
-                # Every shard of a batch names the batch's RQ job: the recoverer checks it.
-                rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
-                for task in members:
-                    task.rq_job_id = rq_job_id
-                refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
-            ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
+            refs = _tasks_create(job, shards, rate)
             transaction.on_commit(partial(_enqueue_tasks, refs))
     except IntegrityError:
         # Two requests with the same token raced; the other one's job stands.
@@ -128,6 +84,36 @@ def master_job_create(
         job.pk, reference, len(clean), len(shards), len(refs),
     )  # fmt: skip
     return job, True
+
+
+def _tasks_create(
+    job: MasterJob, shards: list[tuple[int, int]], rate: float
+) -> list[tuple[list[int], str, int]]:
+    """Record every shard of every challenge of ``job``, grouped into the RQ jobs of
+    `batch_plan`; returns what `_enqueue_tasks` queues: (task ids, RQ job id, candidates)."""
+    now = timezone.now()
+    tasks = ChallengeTask.objects.bulk_create(
+        ChallengeTask(
+            job=job,
+            challenge_id=str(c["challenge_id"]),
+            challenge_hash=c["challenge_hash"],
+            start=start,
+            end=end,
+            enqueued_at=now,
+        )
+        for c in job.challenges
+        for start, end in shards
+    )
+    refs = []
+    for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
+        members = [tasks[i] for i in batch]
+        # Every shard of a batch names the batch's RQ job: the recoverer checks it.
+        rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
+        for task in members:
+            task.rq_job_id = rq_job_id
+        refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
+    ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
+    return refs
 
 
 def _same_job(job: MasterJob, clean: list[dict], max_secret: int) -> MasterJob:

@@ -19,13 +19,13 @@ Environment: ``SOLVER_BACKEND`` (default ``auto``); ``NUMBA_CACHE_DIR`` (default
 ``<repo>/.numba_cache``) is where compiled kernels are cached between processes: the first
 process compiles for about 5 s, later ones load in about 0.15 s. Warm up (``get_backend()``)
 before forking: children reuse the compiled kernels. The worker fleet runs one process per
-core; ``solve_parallel`` forks one per core for a single host.
+core, each solving the shards the master plans.
 
 The kernel is generated: edit ``gen_kernel.py`` and run
 ``python -m challenge_worker.solver.gen_kernel`` (``--check`` in CI).
 """
 
-from .api import BACKEND_NAMES, get_backend, solve, solve_parallel
+from .api import BACKEND_NAMES, get_backend, solve
 from .base import Backend, BackendUnavailable, SolveResult, build_prefix
 from .shards import SHARD_ALIGN, plan_shards
 
@@ -39,5 +39,4 @@ __all__ = [
     "get_backend",
     "plan_shards",
     "solve",
-    "solve_parallel",
 ]

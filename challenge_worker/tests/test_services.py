@@ -11,7 +11,6 @@ from challenge_worker.services import (
     challenge_task_claim,
     challenge_task_record_result,
     challenge_tasks_recover,
-    master_job_complete,
     master_job_create,
     shard_plan,
 )
@@ -133,19 +132,6 @@ def test_the_last_two_challenges_finishing_at_once_complete_the_job_exactly_once
     assert callback.kwargs["solutions"] == [
         {"challenge_id": cid, "secret": s} for cid, s in secrets.items()
     ]
-
-
-def test_completing_a_job_again_does_nothing(token):
-    job, _ = master_job_create(
-        deposit_token=token, challenges=make_challenges(token, {1: 5}), max_secret=99
-    )
-    _solve_by_hand(job.tasks.get(), 5)
-
-    results = _in_threads(3, lambda i: master_job_complete(job_id=job.pk))
-
-    assert results == [False, False, False]  # the result service already completed it
-    assert len(default_queue_jobs()) == 1
-    assert MasterJob.objects.get().callback_enqueued_at is not None
 
 
 def test_an_exhausted_report_from_a_claim_the_recoverer_replaced_is_ignored(token):

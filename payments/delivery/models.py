@@ -1,6 +1,7 @@
 """Delivery records: the stored PDF, one notification per outcome, check-ins at the door.
 
-Imported by `payments/models.py`, so they belong to the `payments` app (`app_label`).
+They belong to the `payments` app (`app_label`: its tables and migrations); Django imports
+this module because `payments.delivery` is an installed app of its own (apps.py).
 """
 
 from django.conf import settings

@@ -1,6 +1,6 @@
 """Reads of ticket delivery: links to a purchase's ticket, its stored file, its emails."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from payments.delivery.models import CheckIn, Notification, TicketFile
@@ -27,16 +27,8 @@ def ticket_url_for(purchase, *, request=None) -> str | None:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def ticket_file_get(*, purchase_id) -> TicketFile | None:
-    return TicketFile.objects.filter(purchase_id=purchase_id).first()
-
-
 def ticket_file_ready(*, purchase_id) -> bool:
     return TicketFile.objects.filter(purchase_id=purchase_id, rendered_at__isnull=False).exists()
-
-
-def notification_list_for_purchase(*, purchase_id) -> QuerySet[Notification]:
-    return Notification.objects.filter(purchase_id=purchase_id).order_by("created_at")
 
 
 def check_in_get(*, purchase_id, index: int) -> CheckIn | None:

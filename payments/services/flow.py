@@ -53,11 +53,22 @@ def _enqueue(job: str, *, purchase_id: str, **kwargs) -> None:
 # --- The state machine ----------------------------------------------------------------------
 
 
+_SETTABLE_FIELDS = frozenset(
+    name
+    for field in Purchase._meta.concrete_fields
+    if not field.primary_key and field.name != "status"
+    for name in (field.name, field.attname)
+)
+
+
 def purchase_transition(
     *, purchase_id: uuid.UUID | str, to: str, reason: str = "", **fields
 ) -> tuple[Purchase, bool]:
-    """Move a purchase to `to`. Returns (purchase, changed); changed is False when it was
-    already there (a repeated webhook, a retried job)."""
+    """Move a purchase to `to`, setting `fields` (Purchase fields) with it. Returns (purchase,
+    changed); changed is False when it was already there (a repeated webhook, a retried job).
+    A name that is not a field of Purchase raises TypeError (a typo would be lost silently)."""
+    if unknown := sorted(set(fields) - _SETTABLE_FIELDS):
+        raise TypeError(f"purchase_transition: Purchase has no field {', '.join(unknown)}")
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
         if purchase.status == to:

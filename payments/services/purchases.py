@@ -33,17 +33,7 @@ def purchase_create(
     Locks the wallet row first and the event row second, always in that order, so two
     purchases can never deadlock. The payment request is queued after the commit.
     """
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(details={"quantity": [_("Enter a whole number.")]})
-    if not 1 <= quantity <= settings.PURCHASE_MAX_QUANTITY:
-        raise InvalidInput(
-            details={
-                "quantity": [
-                    _("Buy between 1 and %(max)d tickets.")
-                    % {"max": settings.PURCHASE_MAX_QUANTITY}
-                ]
-            }
-        )
+    _quantity_check(quantity)
     with transaction.atomic(), user_lock_timeout():
         wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
         if idempotency_key is not None:
@@ -52,13 +42,7 @@ def purchase_create(
                 if (previous.event_id, previous.quantity) != (event_id, quantity):
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
                 return previous
-        event = Event.objects.filter(pk=event_id).first()
-        if event is None:
-            raise EventNotFound()
-        if event.date <= timezone.now():
-            raise EventPast(details={"date": event.date.isoformat()})
-        if event.price <= 0:
-            raise EventFree()
+        event = _event_on_sale(event_id)
         purchase = Purchase(
             user=user,
             event=event,
@@ -82,3 +66,29 @@ def purchase_create(
             lambda: _enqueue("payments.jobs.purchase_request_payment", purchase_id=str(purchase.pk))
         )
     return purchase
+
+
+def _quantity_check(quantity) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput(details={"quantity": [_("Enter a whole number.")]})
+    if not 1 <= quantity <= settings.PURCHASE_MAX_QUANTITY:
+        raise InvalidInput(
+            details={
+                "quantity": [
+                    _("Buy between 1 and %(max)d tickets.")
+                    % {"max": settings.PURCHASE_MAX_QUANTITY}
+                ]
+            }
+        )
+
+
+def _event_on_sale(event_id: int) -> Event:
+    """The event, if it can be bought: it exists, has not started and is not free."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise EventNotFound()
+    if event.date <= timezone.now():
+        raise EventPast(details={"date": event.date.isoformat()})
+    if event.price <= 0:
+        raise EventFree()
+    return event

@@ -81,26 +81,10 @@ def _timed(call):
     return response, time.monotonic() - started
 
 
-def test_purchases_made_while_redis_is_paused_answer_fast_and_all_end_validated(
-    pausable_redis, stack, make_user, shared_cache, tmp_path
-):
-    stack.processes.env["DELIVERY_SWEEP_GRACE_SECONDS"] = "5"
-    stack.processes.env["CLOCK_DELIVERY_SWEEP_SECONDS"] = "1"
-    stack.processes.env["EMAIL_BACKEND"] = "payments.delivery.mail.ConsoleAndFileBackend"
-    stack.processes.env["EMAIL_FILE_PATH"] = str(tmp_path / "emails")
-    stack.processes.jobs_worker()
-    stack.processes.challenge_worker("w1")
-    stack.processes.challenge_worker("w2")
-    stack.processes.clock()
-    stack.wait_workers(2)
-    event = Event.objects.order_by("-available").first()
-    api_buyer, page_buyer = _buyer(make_user), _buyer(make_user)
-    api = APIClient()
-    api.force_authenticate(api_buyer)
-    page = Client()
-    page.force_login(page_buyer)
+def _buy_while_redis_is_paused(pausable_redis, api, page, event) -> tuple[list[tuple], float]:
+    """Three purchases by the API and three by the buy form while Redis is stopped: each
+    answer as (kind, idempotency key, response, seconds), and when the pause began."""
     answers = []
-
     os.kill(pausable_redis, signal.SIGSTOP)
     paused_at = time.monotonic()
     try:
@@ -123,11 +107,12 @@ def test_purchases_made_while_redis_is_paused_answer_fast_and_all_end_validated(
         time.sleep(max(0.0, PAUSE_SECONDS - (time.monotonic() - paused_at)))
     finally:
         os.kill(pausable_redis, signal.SIGCONT)
+    return answers, paused_at
 
-    print(
-        "answers while Redis was paused:",
-        [(k, r.status_code, round(t, 2)) for k, _, r, t in answers],
-    )
+
+def _purchases_answered(answers: list[tuple]) -> list[Purchase]:
+    """The purchases the answers report, each answer checked against the database: quick,
+    and either the purchase it names or an error with nothing bought."""
     made = []
     for kind, key, response, took in answers:
         assert took < ANSWER_WITHIN, (kind, took)
@@ -140,6 +125,34 @@ def test_purchases_made_while_redis_is_paused_answer_fast_and_all_end_validated(
             assert purchase is None, (kind, response.status_code)
             continue
         made.append(purchase)
+    return made
+
+
+def test_purchases_made_while_redis_is_paused_answer_fast_and_all_end_validated(
+    pausable_redis, stack, make_user, shared_cache, tmp_path
+):
+    stack.processes.env["DELIVERY_SWEEP_GRACE_SECONDS"] = "5"
+    stack.processes.env["CLOCK_DELIVERY_SWEEP_SECONDS"] = "1"
+    stack.processes.env["EMAIL_BACKEND"] = "payments.delivery.mail.ConsoleAndFileBackend"
+    stack.processes.env["EMAIL_FILE_PATH"] = str(tmp_path / "emails")
+    stack.processes.jobs_worker()
+    stack.processes.challenge_worker("w1")
+    stack.processes.challenge_worker("w2")
+    stack.processes.clock()
+    stack.wait_workers(2)
+    event = Event.objects.order_by("-available").first()
+    api_buyer, page_buyer = _buyer(make_user), _buyer(make_user)
+    api = APIClient()
+    api.force_authenticate(api_buyer)
+    page = Client()
+    page.force_login(page_buyer)
+    answers, paused_at = _buy_while_redis_is_paused(pausable_redis, api, page, event)
+
+    print(
+        "answers while Redis was paused:",
+        [(k, r.status_code, round(t, 2)) for k, _, r, t in answers],
+    )
+    made = _purchases_answered(answers)
     assert len(made) == len(answers)  # the database never stalled: every purchase was taken
 
     for purchase in made:

@@ -168,6 +168,14 @@ def test_moves_outside_the_table_are_refused(reserved):
         purchase_transition(purchase_id=reserved.pk, to=S.VALIDATED)
 
 
+def test_a_transition_with_a_misspelt_field_is_refused_and_changes_nothing(reserved):
+    with pytest.raises(TypeError, match="no field solution_list"):
+        purchase_transition(purchase_id=reserved.pk, to=S.SOLVING, solution_list=[])
+
+    reserved.refresh_from_db()
+    assert reserved.status == S.RESERVED and reserved.history.count() == 1
+
+
 def test_a_rejection_refunds_once_and_gives_the_seats_back(reserved, buyer):
     event = reserved.event
     purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)

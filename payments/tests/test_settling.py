@@ -21,13 +21,13 @@ from payments.services import (
     purchases_reconcile,
 )
 from payments.tests.scripted_exchange import Answer
+from payments.tests.solving import SECRETS
+from payments.tests.solving import purchase_to_solving as _solving
 from ticketseller.http import DependencyDown
 from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 S = PurchaseStatus
-SECRETS = [{"challenge_id": 1, "secret": 17}, {"challenge_id": 2, "secret": 4}]
-CHALLENGES = [{"challenge_id": n, "challenge_hash": c * 64} for n, c in ((1, "a"), (2, "b"))]
 
 
 @pytest.fixture
@@ -51,17 +51,6 @@ def reserved(buyer, make_event):
 def _balance(user) -> int:
     user.wallet.refresh_from_db()
     return user.wallet.balance
-
-
-def _solving(purchase) -> Purchase:
-    purchase, _ = purchase_transition(
-        purchase_id=purchase.pk,
-        to=S.SOLVING,
-        deposit_token=uuid.uuid4(),
-        challenges=CHALLENGES,
-        challenges_total=len(CHALLENGES),
-    )
-    return purchase
 
 
 def _submitted(purchase, *, overdue_by: float = 0) -> Purchase:
@@ -123,7 +112,9 @@ def test_valid_as_the_string_false_never_validates_and_the_secrets_are_kept(scri
     _solving(reserved)
     scripted.answer("POST", "/challenges/solution", Answer(200, {"valid": "false"}))
 
-    jobs.purchase_solution_submit(reference=str(reserved.pk), solutions=SECRETS)
+    jobs.purchase_submit_solution(
+        reference=str(reserved.pk), job_id="j", solutions=SECRETS, complete=True, solved_at=None
+    )
 
     reserved.refresh_from_db()
     assert reserved.status == S.SUBMITTED and reserved.solutions == SECRETS

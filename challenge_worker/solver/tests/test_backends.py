@@ -15,7 +15,6 @@ from challenge_worker.solver import (
     gen_kernel,
     get_backend,
     solve,
-    solve_parallel,
 )
 from challenge_worker.solver import api as solver_api
 
@@ -123,25 +122,6 @@ def test_forked_child_reuses_compiled_kernels(simd_backend):
     assert parent.recv() == 654_321
     process.join(10)
     assert process.exitcode == 0
-
-
-@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
-@pytest.mark.parametrize("secret", [5, 3_900_000, 7_679_999, None])
-def test_solve_parallel_finds_the_secret_in_any_shard(simd_backend, secret):
-    h = challenge_hash(TOKEN, 4, secret or 0)
-    result = solve_parallel(
-        deposit_token=TOKEN,
-        challenge_id=4,
-        challenge_hash=h,
-        start=1,
-        end=7_680_000,
-        processes=2,
-        backend=simd_backend,
-    )
-    assert result.secret == secret
-    assert result.backend == "simd x2"
-    if secret is None:
-        assert result.tried == 7_680_000
 
 
 @pytest.mark.slow

@@ -180,8 +180,8 @@ def test_the_exchange_calls_the_web_webhook_by_its_service_name():
         assert host in hosts
 
 
-def test_lint_delivery_script_exists_and_is_executable():
-    script = Path(ROOT / "scripts" / "lint_delivery.sh")
+def test_lint_deploy_script_exists_and_is_executable():
+    script = Path(ROOT / "scripts" / "lint_deploy.sh")
     assert os.access(script, os.X_OK)
     assert "set -euo pipefail" in script.read_text()
 

@@ -85,5 +85,5 @@ def test_localhost_is_not_redirected_to_https_and_the_webhook_reaches_web():
 
 
 def test_compose_config_with_the_copy_is_part_of_the_static_checks():
-    lint = (ROOT / "scripts" / "lint_delivery.sh").read_text()
+    lint = (ROOT / "scripts" / "lint_deploy.sh").read_text()
     assert "--env-file .env.example -f docker-compose.yml config -q" in lint

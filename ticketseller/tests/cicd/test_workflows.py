@@ -231,7 +231,7 @@ def test_github_ci_and_ci_run_share_one_list_of_static_checks():
     checks = (ROOT / "scripts" / "checks.sh").read_text()
     for check in (
         "ruff check", "ruff format --check", "shellcheck", "scripts/lint_sam.sh",
-        "scripts/lint_delivery.sh", "check-openapi", "gen_kernel --check", "makemigrations --check",
+        "scripts/lint_deploy.sh", "check-openapi", "gen_kernel --check", "makemigrations --check",
     ):  # fmt: skip
         assert check in checks, check
 

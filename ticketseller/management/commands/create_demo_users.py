@@ -1,3 +1,7 @@
+"""`manage.py create_demo_users`: the demo shopper (with welcome money) and the demo staff user
+for `make run`. It lives in the project package, beside `clock`, because it spans two apps
+(accounts' users, wallet's money) and neither may import the other's services for it."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError

