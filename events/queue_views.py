@@ -1,14 +1,12 @@
 """The waiting room's pages: join an event's line, watch your place, buy once admitted."""
 
-import uuid
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from events.models import Event
 from events.waiting_room import queue_url, waiting_room_join, waiting_room_poll
+from payments.buy_box import buy_box
 
 
 @login_required
@@ -21,7 +19,6 @@ def event_queue_view(request, pk: int):
         waiting_room_join(user=request.user, event=event)
         return redirect("events:queue", event.pk)
     ticket = waiting_room_poll(user=request.user, event=event)
-    top = min(settings.PURCHASE_MAX_QUANTITY, event.available)
     return render(
         request,
         "events/queue.html",
@@ -29,7 +26,6 @@ def event_queue_view(request, pk: int):
             "event": event,
             "ticket": ticket,
             "queue_api_url": queue_url(event.pk),
-            "quantities": range(1, top + 1),
-            "buy_token": uuid.uuid4(),
+            **buy_box(event=event, user=request.user),
         },
     )

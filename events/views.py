@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
@@ -23,6 +22,7 @@ from events.filters import EventFilterForm
 from events.models import Event
 from events.selectors import event_list
 from events.waiting_room import waiting_room_is_on
+from payments.buy_box import buy_box, buy_quantity_from
 
 # Stands for the CSRF token in an anonymous page kept in the cache; each answer gets its own.
 _CSRF_SLOT = f"csrf-slot-{uuid.uuid4().hex}"
@@ -77,15 +77,14 @@ def _event_page(request, form: EventFilterForm, version: str | None) -> Page:
 
 def event_detail_view(request, pk: int):
     event = get_object_or_404(Event, pk=pk)
-    top = min(settings.PURCHASE_MAX_QUANTITY, event.available)
+    # `?quantity=N`: the quantity chosen before an error or a top-up survives it.
+    asked = buy_quantity_from(request.GET.get("quantity"))
     return render(
         request,
         "events/detail.html",
-        # A fresh token per rendered buy form: a double click buys once.
         {
             "event": event,
-            "quantities": range(1, top + 1),
-            "buy_token": uuid.uuid4(),
+            **buy_box(event=event, user=request.user, quantity=asked),
             # Only a buyer needs to know (and an anonymous page costs no Redis call).
             "waiting_room_on": request.user.is_authenticated and waiting_room_is_on(event=event),
         },
