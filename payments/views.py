@@ -12,6 +12,7 @@ from events.errors import AdmissionRequired, SoldOut
 from events.models import Event
 from payments.admission import purchase_admission_check
 from payments.buy_box import buy_quantity_from, buy_quantity_max, event_path_with_quantity
+from payments.buyer_words import purchase_for_buyer
 from payments.forms import BuyForm
 from payments.selectors import (
     purchase_challenges_progress,
@@ -108,8 +109,13 @@ def purchase_detail_view(request, pk):
     purchase = purchase_get_for_user(user=request.user, purchase_id=pk)
     if purchase is None:
         raise Http404
+    progress = purchase_challenges_progress(purchase=purchase)
     return render(
         request,
         "payments/detail.html",
-        {"purchase": purchase, "progress": purchase_challenges_progress(purchase=purchase)},
+        {
+            "purchase": purchase,
+            "progress": progress,
+            "buyer": purchase_for_buyer(purchase=purchase, progress=progress),
+        },
     )
