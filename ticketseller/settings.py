@@ -241,6 +241,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "VIEW_NAME_FUNCTION": "ticketseller.api.root.view_name",
     "DEFAULT_PAGINATION_CLASS": "ticketseller.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -271,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Public operations get `security: []`: no lock on them in Swagger UI.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ticketseller.api.root.public_operations_without_lock",
+    ],
 }
 
 # --- Shop -----------------------------------------------------------------------------------
