@@ -212,6 +212,8 @@ LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Santiago"
+# "viernes 4 de diciembre de 2026, 19:30" and "Fri 4 Dec 2026, 19:30" (ticketseller/formats/).
+FORMAT_MODULE_PATH = ["ticketseller.formats"]
 USE_I18N = True
 USE_TZ = True
 
