@@ -77,6 +77,7 @@ def test_short_funds_say_how_much_is_missing_and_link_to_a_prefilled_deposit(
     assert response["Location"] == f"{event.get_absolute_url()}?quantity=3"
     page = browser.get(response["Location"]).content.decode()
     assert "Te faltan $12.000 para esta compra" in page
+    assert 'data-template="Te faltan {amount}."' in page  # the words the page's script fills in
     assert '<option value="3" selected>' in page  # the chosen quantity survived
     link = page.split('data-testid="buy-top-up"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)

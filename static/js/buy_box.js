@@ -22,7 +22,7 @@
       var missing = Math.max(total - balance, 0);
       part("short").hidden = missing === 0;
       var text = part("missing-text");
-      text.textContent = text.dataset.template.replace("%(amount)s", clp(missing));
+      text.textContent = text.dataset.template.replace("{amount}", clp(missing));
       var link = part("top-up");
       var url = new URL(link.href, window.location.href);
       var back = new URL(url.searchParams.get("next") || window.location.pathname, window.location.href);

@@ -52,7 +52,7 @@
     const label = indicator.querySelector("[data-role=label]");
     const upText = indicator.dataset.labelUpStaff || indicator.dataset.labelUp;
     const show = (up, count) => {
-      const text = up ? upText.replace("%(n)s", count) : indicator.dataset.labelDown;
+      const text = up ? upText.replace("{n}", count) : indicator.dataset.labelDown;
       const changed = indicator.dataset.available !== String(up);
       indicator.classList.toggle("up", up);
       indicator.classList.toggle("down", !up);
