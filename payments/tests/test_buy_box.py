@@ -164,3 +164,10 @@ def test_an_anonymous_visitor_sees_the_price_and_no_balance(client, make_event):
 
     assert 'data-testid="buy-form"' not in page
     assert "$25.000" in page
+
+
+def test_a_free_event_offers_no_buy_box_but_says_entry_is_free(buyer_with, make_event):
+    page = buyer_with(0).get(make_event(price=0).get_absolute_url()).content.decode()
+
+    assert 'data-testid="buy-form"' not in page
+    assert "Entrada liberada" in page
