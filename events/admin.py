@@ -1,12 +1,17 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from events.catalogue_cache import catalogue_changed
 from events.models import Event
+from ticketseller.admin_mixins import admin_column
 
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "date", "location", "price", "available", "capacity", "on_sale_at"]
+    list_display = [
+        "name", "date", "location", admin_column("price", _("price (CLP)"), kind="clp"),
+        "available", "capacity", "on_sale_at",
+    ]  # fmt: skip
     list_filter = ["date", "location"]
     search_fields = ["name", "location", "event_id"]
     date_hierarchy = "date"

@@ -1,5 +1,6 @@
-"""The buy form, in one place: drawn on the event page and the waiting room's page
-(templates/events/includes/buy_form.html), read back by payments' purchase view."""
+"""The buy form, in one place: read back by payments' purchase view; drawn on the event page
+and the waiting room's page by payments' `{% buy_box %}` tag (the box shows the wallet, which
+events may not import)."""
 
 import uuid
 
@@ -13,12 +14,6 @@ def buy_quantities(*, available: int) -> range:
     empty: a purchase of 1 racing the last seat gets the service's "sold out", not a form
     error (the pages hide the form once the event is sold out)."""
     return range(1, max(1, min(settings.PURCHASE_MAX_QUANTITY, available)) + 1)
-
-
-def buy_form_context(*, event) -> dict:
-    """What buy_form.html needs: the quantities, and a fresh token per rendered form (a double
-    click buys once: the token is the purchase's idempotency key)."""
-    return {"quantities": buy_quantities(available=event.available), "buy_token": uuid.uuid4()}
 
 
 class BuyForm(forms.Form):

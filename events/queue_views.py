@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from events.forms import buy_form_context
 from events.models import Event
 from events.waiting_room import queue_url, waiting_room_join, waiting_room_poll
 
@@ -26,6 +25,5 @@ def event_queue_view(request, pk: int):
             "event": event,
             "ticket": ticket,
             "queue_api_url": queue_url(event.pk),
-            **buy_form_context(event=event),
         },
     )

@@ -19,7 +19,6 @@ from events.catalogue_cache import (
     count_key,
 )
 from events.filters import EventFilterForm
-from events.forms import buy_form_context
 from events.models import Event
 from events.selectors import event_list
 from events.waiting_room import waiting_room_is_on
@@ -82,7 +81,6 @@ def event_detail_view(request, pk: int):
         "events/detail.html",
         {
             "event": event,
-            **buy_form_context(event=event),
             # Only a buyer needs to know (and an anonymous page costs no Redis call).
             "waiting_room_on": request.user.is_authenticated and waiting_room_is_on(event=event),
         },

@@ -7,11 +7,17 @@ from payments.errors import StaffRefundNotAllowed
 from payments.models import Purchase, PurchaseEvent
 from payments.services import purchase_drive
 from payments.staff_services import purchase_staff_expire
+from ticketseller.admin_mixins import admin_column
 
 
 class PurchaseEventInline(admin.TabularInline):
     model = PurchaseEvent
-    fields = ["created_at", "from_status", "to_status", "reason"]
+    fields = [
+        admin_column("created_at", _("when"), kind="seconds"),
+        admin_column("from_status", _("from")),
+        admin_column("to_status", _("to")),
+        admin_column("reason", _("reason")),
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -44,8 +50,9 @@ class PurchaseAdmin(admin.ModelAdmin):
     audit trail; they need "payments.change_purchase" (the `operate` permission below)."""
 
     list_display = [
-        "short_number", "user", "event", "quantity", "amount", "status", "created_at",
-        "last_error_short",
+        "short_number", admin_column("user", _("buyer")), admin_column("event", _("event")),
+        "quantity", admin_column("amount", _("total (CLP)"), kind="clp"), "status",
+        admin_column("created_at", _("created"), kind="seconds"), "last_error_short",
     ]  # fmt: skip
     list_filter = ["status", NeedsAttentionFilter, "late_verdict", "created_at"]
     search_fields = ["id", "user__username", "user__email", "event__name", "deposit_token"]
@@ -53,14 +60,33 @@ class PurchaseAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [PurchaseEventInline, TicketFileInline, NotificationInline]
     actions = ["retry", "resend_ticket", "expire_and_refund"]
+    # Spanish labels, CLP and seconds without touching the model (no migration).
     readonly_fields = [
-        "id", "user", "event", "quantity", "unit_price", "amount", "status", "deposit_token",
-        "master_job_id", "challenges_total", "challenges_solved", "max_secret", "deadline",
-        "last_error", "created_at", "updated_at", "payment_requested_at", "challenges_queued_at",
-        "solved_at", "submitted_at", "finished_at", "idempotency_key",
-        "needs_attention", "attempts", "next_attempt_at", "late_verdict", "late_verdict_at",
+        admin_column("id", _("purchase id")), admin_column("user", _("buyer")),
+        admin_column("event", _("event")), "quantity",
+        admin_column("unit_price", _("unit price (CLP)"), kind="clp"),
+        admin_column("amount", _("total (CLP)"), kind="clp"), "status", "deposit_token",
+        admin_column("master_job_id", _("workers master job")),
+        admin_column("challenges_total", _("challenges")),
+        admin_column("challenges_solved", _("challenges solved")),
+        admin_column("max_secret", _("largest secret")),
+        admin_column("deadline", _("deadline"), kind="seconds"), "last_error",
+        admin_column("created_at", _("created"), kind="seconds"),
+        admin_column("updated_at", _("updated"), kind="seconds"),
+        admin_column("payment_requested_at", _("payment requested"), kind="seconds"),
+        admin_column("challenges_queued_at", _("challenges queued"), kind="seconds"),
+        admin_column("solved_at", _("solved"), kind="seconds"),
+        admin_column("submitted_at", _("submitted"), kind="seconds"),
+        admin_column("finished_at", _("finished"), kind="seconds"),
+        admin_column("idempotency_key", _("idempotency key")),
+        "needs_attention", "attempts",
+        admin_column("next_attempt_at", _("next attempt"), kind="seconds"), "late_verdict",
+        admin_column("late_verdict_at", _("late verdict at"), kind="seconds"),
     ]  # fmt: skip
     exclude = ["challenges", "solutions"]
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields  # every field is shown read-only, in this order
 
     def has_add_permission(self, request):
         return False

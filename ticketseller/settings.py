@@ -213,6 +213,8 @@ LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Santiago"
+# "viernes 4 de diciembre de 2026, 19:30" and "Fri 4 Dec 2026, 19:30" (ticketseller/formats/).
+FORMAT_MODULE_PATH = ["ticketseller.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -242,6 +244,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "VIEW_NAME_FUNCTION": "ticketseller.api.root.view_name",
     "DEFAULT_PAGINATION_CLASS": "ticketseller.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -272,6 +275,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Public operations get `security: []`: no lock on them in Swagger UI.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ticketseller.api.root.public_operations_without_lock",
+    ],
 }
 
 # --- Shop -----------------------------------------------------------------------------------

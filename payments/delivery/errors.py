@@ -12,6 +12,8 @@ __all__ = [
     "DeliveryFailed",
     "ForgedTicketCode",
     "NotYetValidated",
+    "TicketForAnotherDay",
+    "TicketForAnotherEvent",
     "TicketNotReady",
     "TicketNotValid",
     "TicketRenderFailed",
@@ -41,6 +43,22 @@ class TicketNotValid(ServiceError):
     code = "ticket_not_valid"
     status = 409
     default_message = _("This ticket's purchase is not validated.")
+
+
+class TicketForAnotherEvent(ServiceError):
+    """A real ticket, but for another event than the one this door is checking."""
+
+    code = "ticket_wrong_event"
+    status = 409
+    default_message = _("This ticket is for another event.")
+
+
+class TicketForAnotherDay(ServiceError):
+    """A real ticket for this door's event, shown on another day than the event's."""
+
+    code = "ticket_wrong_day"
+    status = 409
+    default_message = _("This ticket is not for today.")
 
 
 class AlreadyCheckedIn(ServiceError):

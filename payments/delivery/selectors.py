@@ -1,7 +1,10 @@
 """Reads of ticket delivery: links to a purchase's ticket, its stored file, its emails."""
 
-from django.db.models import Exists, OuterRef, Q
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from payments.delivery.models import CheckIn, Notification, TicketFile
 from payments.models import PurchaseStatus
@@ -61,3 +64,30 @@ def purchases_missing_delivery(*, ended_before, limit: int) -> list:
         .values_list("pk", flat=True)
         .distinct()[:limit]
     )
+
+
+def door_events(*, today: dt.date) -> list:
+    """The events a door can check, today's first: from yesterday to a week ahead (a door
+    opens on the event's own day; the others are there so a mistaken choice is visible)."""
+    from events.models import Event
+
+    start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=8), dt.time.min))
+    events = list(Event.objects.filter(date__gte=start, date__lt=end).order_by("date", "pk"))
+    return sorted(events, key=lambda event: timezone.localdate(event.date) != today)
+
+
+def door_count(*, event_id: int) -> dict[str, int]:
+    """People in against tickets sold and the venue's capacity, for the door's live count."""
+    from events.models import Event
+    from payments.models import Purchase
+
+    sold = Purchase.objects.filter(event_id=event_id, status=PurchaseStatus.VALIDATED).aggregate(
+        n=Sum("quantity")
+    )["n"]
+    return {
+        "entered": CheckIn.objects.filter(purchase__event_id=event_id).count(),
+        "sold": sold or 0,
+        "capacity": Event.objects.filter(pk=event_id).values_list("capacity", flat=True).first()
+        or 0,
+    }

@@ -38,6 +38,8 @@ from payments.delivery.errors import (
     AlreadyCheckedIn,
     DeliveryFailed,
     NotYetValidated,
+    TicketForAnotherDay,
+    TicketForAnotherEvent,
     TicketNotReady,
     TicketNotValid,
     TicketRenderFailed,
@@ -289,17 +291,32 @@ def ticket_download(*, purchase: Purchase) -> TicketDownload:
 # --- Check-in at the door -------------------------------------------------------------------
 
 
-def ticket_check_in(*, code: str, staff_user) -> CheckIn:
-    """Record the first use of a ticket code. Raises ForgedTicketCode, UnknownTicket,
-    TicketNotValid (purchase not validated) or AlreadyCheckedIn (with the first check-in)."""
+def _refuse(error_class, purchase: Purchase, **details):
+    error = error_class(details=details)
+    error.purchase = purchase  # the page shows whose ticket it is
+    raise error
+
+
+def ticket_check_in(
+    *, code: str, staff_user, event_id: int, today: dt.date | None = None
+) -> CheckIn:
+    """Record the first use of a ticket code at the door of event `event_id`.
+
+    A ticket is good only for its own event, on that event's day in the shop's time zone
+    (`today`, default the local date now). Raises ForgedTicketCode, UnknownTicket,
+    TicketForAnotherEvent, TicketForAnotherDay, TicketNotValid (purchase not validated) or
+    AlreadyCheckedIn (with the first check-in)."""
     purchase_id, index = ticket_code_parse(code)
     purchase = Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
     if purchase is None or index > purchase.quantity:
         raise UnknownTicket()
+    if purchase.event_id != event_id:
+        _refuse(TicketForAnotherEvent, purchase, event_id=purchase.event_id)
+    event_day = timezone.localdate(purchase.event.date)
+    if event_day != (today or timezone.localdate()):
+        _refuse(TicketForAnotherDay, purchase, event_day=event_day.isoformat())
     if purchase.status != S.VALIDATED:
-        error = TicketNotValid(details={"status": purchase.status})
-        error.purchase = purchase
-        raise error
+        _refuse(TicketNotValid, purchase, status=purchase.status)
     existing = check_in_get(purchase_id=purchase.pk, index=index)
     if existing is None:
         try:

@@ -3,17 +3,21 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 
 from payments.delivery.errors import (
     AlreadyCheckedIn,
     ForgedTicketCode,
     NotYetValidated,
+    TicketForAnotherDay,
+    TicketForAnotherEvent,
     TicketNotReady,
     TicketNotValid,
     TicketRenderFailed,
     UnknownTicket,
 )
-from payments.delivery.forms import CheckInForm
+from payments.delivery.forms import CheckInForm, DoorEventForm
+from payments.delivery.selectors import door_count, door_events
 from payments.delivery.services import ticket_check_in, ticket_download
 from payments.selectors import purchase_get_for_user
 
@@ -58,29 +62,59 @@ def ticket_download_view(request, pk):
 CHECK_IN_PERMISSION = "payments.add_checkin"
 
 
+def _check_in_result(*, code: str, staff_user, event_id: int) -> dict:
+    """The verdict the door sees for one scanned code."""
+    try:
+        check_in = ticket_check_in(code=code, staff_user=staff_user, event_id=event_id)
+        return {"outcome": "valid", "check_in": check_in, "purchase": check_in.purchase}
+    except ForgedTicketCode as exc:
+        return {"outcome": "forged", "error": exc}
+    except UnknownTicket as exc:
+        return {"outcome": "unknown", "error": exc}
+    except TicketForAnotherEvent as exc:
+        return {"outcome": "wrong_event", "error": exc, "purchase": exc.purchase}
+    except TicketForAnotherDay as exc:
+        return {"outcome": "wrong_day", "error": exc, "purchase": exc.purchase}
+    except TicketNotValid as exc:
+        return {"outcome": "not_validated", "error": exc, "purchase": exc.purchase}
+    except AlreadyCheckedIn as exc:
+        return {
+            "outcome": "already",
+            "error": exc,
+            "check_in": exc.check_in,
+            "purchase": exc.check_in.purchase,
+        }
+
+
+def _door_event(events: list, wanted) -> object | None:
+    """The event the door checks: the one asked for, else the first of today's."""
+    by_id = {str(event.pk): event for event in events}
+    return by_id.get(str(wanted or "")) or (events[0] if events else None)
+
+
 @login_required  # anonymous: the shop's log-in page
 @permission_required(CHECK_IN_PERMISSION, raise_exception=True)  # logged in without it: 403
 def check_in_view(request):
-    """Staff at the door: one form, one answer per scanned code."""
+    """Staff at the door: choose the event, then one answer per scanned code."""
+    today = timezone.localdate()
+    events = door_events(today=today)
+    event = _door_event(events, request.POST.get("event") or request.GET.get("event"))
     result = None
-    form = CheckInForm(request.POST or None)
+    form = CheckInForm(request.POST or None, events=events)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        try:
-            check_in = ticket_check_in(code=code, staff_user=request.user)
-            result = {"outcome": "valid", "check_in": check_in, "purchase": check_in.purchase}
-        except ForgedTicketCode as exc:
-            result = {"outcome": "forged", "error": exc}
-        except UnknownTicket as exc:
-            result = {"outcome": "unknown", "error": exc}
-        except TicketNotValid as exc:
-            result = {"outcome": "not_validated", "error": exc, "purchase": exc.purchase}
-        except AlreadyCheckedIn as exc:
-            result = {
-                "outcome": "already",
-                "error": exc,
-                "check_in": exc.check_in,
-                "purchase": exc.check_in.purchase,
-            }
-        form = CheckInForm()  # an empty, focused field for the next person in line
-    return render(request, "delivery/check_in.html", {"form": form, "result": result})
+        event = _door_event(events, form.cleaned_data["event"])
+        result = _check_in_result(
+            code=form.cleaned_data["code"], staff_user=request.user, event_id=event.pk
+        )
+        form = CheckInForm(events=events)  # an empty, focused field for the next person
+    if event is not None:
+        form.initial["event"] = event.pk
+    context = {
+        "form": form,
+        "event_form": DoorEventForm(events=events, initial={"event": event and event.pk}),
+        "event": event,
+        "event_is_today": event is not None and timezone.localdate(event.date) == today,
+        "count": door_count(event_id=event.pk) if event else None,
+        "result": result,
+    }
+    return render(request, "delivery/check_in.html", context)

@@ -46,15 +46,19 @@
   }
 
   // --- Workers indicator (every page) -------------------------------------------------------
+  // Not a live region: it is checked every few seconds and would be read out each time.
+  // Pages that care (a purchase in flight) hear about changes through "workers:change".
   function watchWorkers(indicator) {
     const label = indicator.querySelector("[data-role=label]");
+    const upText = indicator.dataset.labelUpStaff || indicator.dataset.labelUp;
     const show = (up, count) => {
+      const text = up ? upText.replace("{n}", count) : indicator.dataset.labelDown;
+      const changed = indicator.dataset.available !== String(up);
       indicator.classList.toggle("up", up);
       indicator.classList.toggle("down", !up);
       indicator.dataset.available = String(up);
-      label.textContent = up
-        ? indicator.dataset.labelUp.replace("%(n)s", count)
-        : indicator.dataset.labelDown;
+      if (label.textContent !== text) label.textContent = text;
+      if (changed) document.dispatchEvent(new CustomEvent("workers:change", { detail: { up } }));
     };
     poll(async () => {
       try {
@@ -67,37 +71,74 @@
     });
   }
 
+  function formatClp(amount) {
+    const digits = Math.abs(amount).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return `${amount < 0 ? "-" : ""}$${digits}`;
+  }
+
+  // After a purchase ends (a refund, or the final charge), the header's balance is read again.
+  async function refreshBalance() {
+    const badge = document.querySelector("[data-testid=nav-balance]");
+    if (!badge) return;
+    try {
+      const wallet = await getJson("/api/v1/wallet/");
+      badge.textContent = formatClp(wallet.balance);
+    } catch (error) { /* the next page shows it */ }
+  }
+
+  // The same steps as payments/buyer_words.py: 100 % only once the payment is confirmed.
+  function progressPercent(purchase) {
+    const { solved, total } = purchase.challenges;
+    switch (purchase.status) {
+      case "validated": return 100;
+      case "submitted": return 90;
+      case "solving": return 10 + (total ? Math.floor((75 * solved) / total) : 0);
+      default: return 5;
+    }
+  }
+
   // --- Purchases in flight ------------------------------------------------------------------
-  function watchPurchase(node, labels, progressText) {
+  function watchPurchase(node, labels, explanations) {
     const id = node.dataset.purchase;
-    const statusNode = node.querySelector("[data-role=status]");
-    const progress = node.querySelector("[data-role=progress]");
-    const bar = node.querySelector("[data-role=progress-bar]");
-    const history = node.querySelector("[data-role=history]");
-    const ticket = node.querySelector("[data-role=ticket]");
-    const explain = node.querySelector("[data-role=explain]");
+    const part = (role) => node.querySelector(`[data-role=${role}]`);
+    const statusNode = part("status");
+    const bar = part("progress-bar");
+    const barWrap = part("progress-wrap");
+    const history = part("history");
+    const ticket = part("ticket");
+    const explain = part("explain");
+    const emailed = part("emailed");
+    const delayed = part("delayed");
     const finals = ["validated", "rejected", "expired"];
+    const historyLabels = labels.history || labels;
+    let workersUp = true;
+
+    const setText = (element, text) => {
+      // Only a real change is written: the status is a live region, read out on change.
+      if (element && text && element.textContent.trim() !== text) element.textContent = text;
+    };
+    const showDelay = () => {
+      if (delayed) delayed.hidden = workersUp || finals.includes(node.dataset.status);
+    };
+    document.addEventListener("workers:change", (event) => {
+      workersUp = event.detail.up;
+      showDelay();
+    });
 
     const render = (purchase) => {
+      const ended = finals.includes(purchase.status) && node.dataset.status !== purchase.status;
       node.dataset.status = purchase.status;
-      statusNode.textContent = labels[purchase.status] || purchase.status;
+      setText(statusNode, labels[purchase.status] || purchase.status);
       statusNode.className = `status status-${purchase.status}`;
-      if (progress && progressText) {
-        progress.textContent = progressText
-          .replace("{solved}", purchase.challenges.solved)
-          .replace("{total}", purchase.challenges.total);
-      }
-      if (bar) {
-        bar.max = purchase.challenges.total || 1;
-        bar.value = purchase.challenges.solved;
-      }
+      if (bar) bar.value = progressPercent(purchase);
+      if (barWrap) barWrap.hidden = ["rejected", "expired"].includes(purchase.status);
       if (history) {
         history.innerHTML = "";
         for (const step of purchase.history) {
           const item = document.createElement("li");
           const badge = document.createElement("span");
           badge.className = `status status-${step.status}`;
-          badge.textContent = labels[step.status] || step.status;
+          badge.textContent = historyLabels[step.status] || step.status;
           const at = document.createElement("small");
           at.className = "muted";
           at.textContent = ` ${new Date(step.at).toLocaleTimeString(document.documentElement.lang, { timeZone: "America/Santiago", hour12: false })}`;
@@ -105,18 +146,19 @@
           history.append(item);
         }
       }
-      if (ticket && purchase.ticket_url) {
+      if (ticket && purchase.ticket_url && !ticket.querySelector("a")) {
         ticket.innerHTML = "";
         const link = document.createElement("a");
         link.href = purchase.ticket_url;
         link.className = "button button-small";
         link.dataset.testid = "ticket-link";
-        link.textContent = labels.download || "Download ticket";
+        link.textContent = node.dataset.downloadLabel || "Download";
         ticket.append(link);
       }
-      if (explain && finals.includes(purchase.status)) {
-        explain.textContent = labels[`explain_${purchase.status}`] || explain.textContent;
-      }
+      if (explain && finals.includes(purchase.status)) setText(explain, explanations[purchase.status]);
+      if (emailed && emailed.textContent.trim()) emailed.hidden = purchase.status !== "validated";
+      showDelay();
+      if (ended) refreshBalance();
     };
 
     let backoff = PURCHASE_EVERY_MS;
@@ -143,9 +185,9 @@
     const indicator = document.querySelector("[data-testid=workers-indicator]");
     if (indicator) watchWorkers(indicator);
     const labels = readJson("status-labels", {});
-    const progressText = readJson("progress-template", null);
+    const explanations = readJson("status-explain", {});
     document.querySelectorAll("[data-purchase][data-live=true]").forEach((node) => {
-      watchPurchase(node, labels, progressText);
+      watchPurchase(node, labels, explanations);
     });
   });
 })();

@@ -10,9 +10,11 @@ from payments.apis import (
     WorkersStatusApi,
 )
 from ticketseller.api.health import HealthApi
+from ticketseller.api.root import ApiRootApi
 from wallet.apis import WalletDepositApi, WalletDetailApi, WalletEntryListApi
 
 urlpatterns = [
+    path("", ApiRootApi.as_view(), name="api-root"),
     path("health/", HealthApi.as_view(), name="health"),
     path("auth/register/", RegisterApi.as_view(), name="auth-register"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),

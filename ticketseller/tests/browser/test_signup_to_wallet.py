@@ -34,6 +34,7 @@ def test_signup_login_and_add_money(live_server, page: Page, language: str):
     expect(page).to_have_url(re.compile(r"/wallet/$"))
     expect(page.get_by_test_id("wallet-balance")).to_have_text("$0")
 
+    page.get_by_test_id("account-menu").locator("summary").click()
     page.get_by_test_id("logout").click()
     page.get_by_test_id("nav-login").click()
     expect(page.locator("h1")).to_have_text(text["login"])

@@ -1,0 +1,64 @@
+"""The buy box of an event page: what a purchase of N tickets costs and what it leaves.
+
+Read-only (a selector for the page): the quantities a buyer may choose (seats left and
+PURCHASE_MAX_QUANTITY), unit price, total, balance now and after, and how much is missing
+with a pre-filled "add money" link that comes back to the event with the same quantity.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from wallet.selectors import wallet_balance_for_user
+
+
+def buy_quantity_max(*, event) -> int:
+    return min(settings.PURCHASE_MAX_QUANTITY, event.available)
+
+
+def buy_quantity_from(raw) -> int | None:
+    """A quantity asked for in the address (`?quantity=3`), or None."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def event_path_with_quantity(*, event, quantity: int) -> str:
+    return f"{event.get_absolute_url()}?{urlencode({'quantity': quantity})}"
+
+
+def buy_box(*, event, user, quantity: int | None = None) -> dict:
+    """The template context of `events/includes/buy_form.html`."""
+    top = buy_quantity_max(event=event)
+    chosen = min(max(quantity or 1, 1), max(top, 1))
+    total = event.price * chosen
+    context = {
+        "quantities": range(1, top + 1),
+        "quantity": chosen,
+        "unit_price": event.price,
+        "total": total,
+        "buy_token": uuid.uuid4(),  # a fresh token per rendered form: a double click buys once
+        "balance": None,
+    }
+    if user.is_authenticated:
+        balance = wallet_balance_for_user(user=user)
+        missing = max(total - balance, 0)
+        context.update(
+            balance=balance,
+            balance_after=balance - total,
+            missing=missing,
+            min_deposit=settings.WALLET_DEPOSIT_MIN,
+            top_up_url=wallet_top_up_url(
+                amount=missing, next_path=event_path_with_quantity(event=event, quantity=chosen)
+            ),
+        )
+    return context
+
+
+def wallet_top_up_url(*, amount: int, next_path: str) -> str:
+    """The wallet page with the deposit form pre-filled, coming back to `next_path`."""
+    amount = max(amount, settings.WALLET_DEPOSIT_MIN)
+    return f"{reverse('wallet:detail')}?{urlencode({'amount': amount, 'next': next_path})}"
