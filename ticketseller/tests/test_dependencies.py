@@ -1,9 +1,9 @@
 """The dependency directions of the design (docs/architecture.md): an arrow means "may import".
 
-payments → wallet, events (and the Lambda's renderer, lambda_pdf); wallet and events import no other app; challenge_worker imports
-no other app (it talks to payments through HTTP and the queue); exchange imports no app of
-the seller (it stands for an external system). Every app may use the project package
-`ticketseller`. Tests are exempt: they may set up any app's data.
+payments → wallet, events (and the Lambda's renderer, lambda_pdf); wallet and events import
+no other app; challenge_worker imports no other app (it talks to payments through HTTP and
+the queue); exchange imports no app of the seller (it stands for an external system). Every
+app may use the project package `ticketseller`. Tests are exempt: they set up any app's data.
 """
 
 import ast
