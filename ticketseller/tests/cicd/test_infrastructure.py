@@ -1,6 +1,7 @@
 """deploy/infrastructure.yaml, read as data: one CloudFront distribution for the whole site,
-the private static bucket behind OAC, the origin open to CloudFront only, and GitHub roles
-that only this repository's main branch (CI) and production environment (deploys) assume."""
+the private static bucket behind OAC, the origin open to CloudFront only (the instance, or the
+optional load balancer in front of it), and GitHub roles that only this repository's main
+branch (CI) and production environment (deploys) assume."""
 
 import pytest
 
@@ -30,6 +31,63 @@ def _config() -> dict:
 def _origin(origin_id: str) -> dict:
     (origin,) = [o for o in _config()["Origins"] if o["Id"] == origin_id]
     return origin
+
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def _evaluate(expr, values: dict, conditions: dict):
+    """A condition's value: Ref, Fn::Equals, Not, And, Or and Condition, as CloudFormation."""
+    if not isinstance(expr, dict):
+        return expr
+    ((function, argument),) = expr.items()
+    if function == "Ref":
+        return values[argument]
+    if function == "Fn::Condition":
+        return conditions[argument]
+    args = [_evaluate(a, values, conditions) for a in argument]
+    operations = {
+        "Fn::Equals": lambda: args[0] == args[1],
+        "Fn::Not": lambda: not args[0],
+        "Fn::And": lambda: all(args),
+        "Fn::Or": lambda: any(args),
+    }
+    return operations[function]()
+
+
+def _resolve(node, conditions: dict):
+    """Fn::If replaced by the branch its condition picks, AWS::NoValue left out."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"}:
+            name, when_true, when_false = node["Fn::If"]
+            return _resolve(when_true if conditions[name] else when_false, conditions)
+        resolved = {key: _resolve(value, conditions) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value != NO_VALUE}
+    if isinstance(node, list):
+        return [r for r in (_resolve(item, conditions) for item in node) if r != NO_VALUE]
+    return node
+
+
+def _stack(**parameters: str) -> dict:
+    """The resources and outputs CloudFormation would create with these parameters (the
+    others at their defaults, in sa-east-1): conditions evaluated, Fn::If resolved."""
+    values = {name: p.get("Default", "") for name, p in TEMPLATE["Parameters"].items()}
+    values |= {"AWS::Region": "sa-east-1", **parameters}
+    conditions: dict[str, bool] = {}
+    for name, expr in TEMPLATE["Conditions"].items():
+        conditions[name] = _evaluate(expr, values, conditions)
+    return {
+        section: {
+            name: _resolve(item, conditions)
+            for name, item in TEMPLATE[section].items()
+            if conditions.get(item.get("Condition"), True)
+        }
+        for section in ("Resources", "Outputs")
+    }
+
+
+def _stack_config(resources: dict) -> dict:
+    return resources["Distribution"]["Properties"]["DistributionConfig"]
 
 
 def _trust(role: str) -> dict:
@@ -66,13 +124,16 @@ def test_the_backend_gets_host_cookies_csrf_authorization_and_query_strings():
     assert policy["QueryStringsConfig"]["QueryStringBehavior"] == "all"
 
 
-def test_the_backend_is_the_instance_reached_only_by_cloudfront():
-    backend = _origin("backend")
+def test_by_default_the_backend_is_the_instance_reached_only_by_cloudfront():
+    resources = _stack()["Resources"]
+    (backend,) = [o for o in _stack_config(resources)["Origins"] if o["Id"] == "backend"]
     assert backend["CustomOriginConfig"]["HTTPPort"] == 8000
+    assert backend["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
+    assert "InstanceAddress" in str(backend["DomainName"])
     headers = {h["HeaderName"]: h["HeaderValue"] for h in backend["OriginCustomHeaders"]}
     assert headers == {"X-Forwarded-Proto": "https"}
-    assert not _of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
-    (group,) = _of_type("AWS::EC2::SecurityGroup").values()
+    assert not [r for r in resources.values() if "ElasticLoadBalancing" in r["Type"]]
+    (group,) = [r for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroup"]
     (rule,) = group["Properties"]["SecurityGroupIngress"]
     assert (rule["FromPort"], rule["ToPort"]) == (8000, 8000)
     assert rule["SourcePrefixListId"] == {"Ref": "CloudFrontPrefixListId"}
@@ -186,3 +247,121 @@ def test_every_value_the_workflows_read_is_an_output(output):
 def test_the_stack_is_linted_in_the_static_checks():
     checks = (ROOT / "scripts" / "checks.sh").read_text()
     assert "scripts/lint_sam.sh deploy/infrastructure.yaml" in checks
+
+
+# --- The optional load balancer (UseLoadBalancer) --------------------------------------------
+WITH_ALB = {"UseLoadBalancer": "true", "LoadBalancerSubnetIds": "subnet-1,subnet-2"}
+WITH_ALB_HTTPS = WITH_ALB | {
+    "DomainName": "shop.example.cl",
+    "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/viewer",
+    "LoadBalancerCertificateArn": "arn:aws:acm:sa-east-1:123456789012:certificate/origin",
+}
+ALB_RESOURCES = {
+    "LoadBalancer",
+    "LoadBalancerListener",
+    "WebTargetGroup",
+    "LoadBalancerSecurityGroup",
+}
+
+
+def _backend_origin(resources: dict) -> dict:
+    (backend,) = [o for o in _stack_config(resources)["Origins"] if o["Id"] == "backend"]
+    return backend
+
+
+def _ingress(resources: dict, group: str) -> list[dict]:
+    return resources[group]["Properties"]["SecurityGroupIngress"]
+
+
+def test_the_load_balancer_is_off_by_default_and_its_resources_exist_only_when_on():
+    assert TEMPLATE["Parameters"]["UseLoadBalancer"]["Default"] == "false"
+    assert TEMPLATE["Conditions"]["UseAlb"] == {"Fn::Equals": [{"Ref": "UseLoadBalancer"}, "true"]}
+    for name in ALB_RESOURCES:
+        assert RESOURCES[name]["Condition"] == "UseAlb", name
+    assert not ALB_RESOURCES & set(_stack()["Resources"])
+    assert set(_stack(**WITH_ALB)["Resources"]) >= ALB_RESOURCES
+    alb = _stack(**WITH_ALB)["Resources"]["LoadBalancer"]["Properties"]
+    assert alb["Scheme"] == "internet-facing"
+    assert alb["Subnets"] == {"Ref": "LoadBalancerSubnetIds"}
+    (rule,) = TEMPLATE["Rules"]["LoadBalancerNeedsSubnets"]["Assertions"]
+    assert rule["Assert"] == {"Fn::Not": [{"Fn::Contains": [{"Ref": "LoadBalancerSubnetIds"}, ""]}]}
+
+
+def test_with_the_load_balancer_cloudfront_reaches_it_instead_of_the_instance():
+    backend = _backend_origin(_stack(**WITH_ALB)["Resources"])
+    assert backend["DomainName"] == {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}
+    assert backend["CustomOriginConfig"]["HTTPPort"] == 80
+    assert backend["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"
+    listener = _stack(**WITH_ALB)["Resources"]["LoadBalancerListener"]["Properties"]
+    assert (listener["Protocol"], listener["Port"]) == ("HTTP", 80)
+    assert listener["DefaultActions"] == [
+        {"Type": "forward", "TargetGroupArn": {"Ref": "WebTargetGroup"}}
+    ]
+
+
+def test_with_an_origin_certificate_cloudfront_reaches_the_load_balancer_over_https():
+    resources = _stack(**WITH_ALB_HTTPS)["Resources"]
+    assert _backend_origin(resources)["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    listener = resources["LoadBalancerListener"]["Properties"]
+    assert (listener["Protocol"], listener["Port"]) == ("HTTPS", 443)
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": "LoadBalancerCertificateArn"}}]
+    assert "TLS13" in listener["SslPolicy"]
+    (rule,) = _ingress(resources, "LoadBalancerSecurityGroup")
+    assert (rule["FromPort"], rule["ToPort"]) == (443, 443)
+    # Without the viewer's domain, CloudFront could not match the listener's certificate.
+    without_domain = WITH_ALB | {
+        "LoadBalancerCertificateArn": WITH_ALB_HTTPS["LoadBalancerCertificateArn"]
+    }
+    assert (
+        "Certificates"
+        not in _stack(**without_domain)["Resources"]["LoadBalancerListener"]["Properties"]
+    )
+
+
+def test_the_load_balancer_admits_cloudfront_only_and_the_instance_the_load_balancer_only():
+    resources = _stack(**WITH_ALB)["Resources"]
+    (from_cloudfront,) = _ingress(resources, "LoadBalancerSecurityGroup")
+    assert from_cloudfront["SourcePrefixListId"] == {"Ref": "CloudFrontPrefixListId"}
+    assert (from_cloudfront["FromPort"], from_cloudfront["ToPort"]) == (80, 80)
+    assert not {"CidrIp", "CidrIpv6", "SourceSecurityGroupId"} & set(from_cloudfront)
+    (egress,) = resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert (egress["FromPort"], egress["ToPort"]) == (8000, 8000)
+    (to_web,) = _ingress(resources, "WebSecurityGroup")
+    assert to_web["SourceSecurityGroupId"] == {"Ref": "LoadBalancerSecurityGroup"}
+    assert (to_web["FromPort"], to_web["ToPort"]) == (8000, 8000)
+    assert not {"CidrIp", "CidrIpv6", "SourcePrefixListId"} & set(to_web)
+
+
+def test_the_target_group_checks_the_instances_health_where_the_deploy_does():
+    group = _stack(**WITH_ALB)["Resources"]["WebTargetGroup"]["Properties"]
+    assert group["HealthCheckPath"] == "/api/v1/health/"
+    assert group["Matcher"] == {"HttpCode": "200"}
+    assert (group["Protocol"], group["Port"]) == ("HTTP", 8000)
+    assert group["Targets"] == [{"Id": {"Ref": "Instance"}, "Port": 8000}]
+    assert "/api/v1/health/" in (ROOT / "deploy" / "validate.sh").read_text()
+    # Probed over plain HTTP: the health check must not be redirected to HTTPS.
+    assert (
+        'SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]'
+        in (ROOT / "ticketseller" / "settings.py").read_text()
+    )
+
+
+def test_codedeploy_takes_the_instance_out_of_the_target_group_only_with_the_load_balancer():
+    group = _stack(**WITH_ALB)["Resources"]["DeploymentGroup"]["Properties"]
+    assert group["LoadBalancerInfo"] == {
+        "TargetGroupInfoList": [{"Name": {"Fn::GetAtt": ["WebTargetGroup", "TargetGroupName"]}}]
+    }
+    assert group["DeploymentStyle"] == {
+        "DeploymentType": "IN_PLACE",
+        "DeploymentOption": "WITH_TRAFFIC_CONTROL",
+    }
+    assert group["AutoRollbackConfiguration"]["Enabled"] is True
+    without = _stack()["Resources"]["DeploymentGroup"]["Properties"]
+    assert not {"LoadBalancerInfo", "DeploymentStyle"} & set(without)
+
+
+def test_the_load_balancers_name_and_the_instances_private_address_are_outputs_when_on():
+    outputs = _stack(**WITH_ALB)["Outputs"]
+    assert outputs["LoadBalancerDnsName"]["Value"] == {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}
+    assert outputs["InstancePrivateIp"]["Value"] == {"Fn::GetAtt": ["Instance", "PrivateIp"]}
+    assert not {"LoadBalancerDnsName", "InstancePrivateIp"} & set(_stack()["Outputs"])
