@@ -30,13 +30,12 @@ def poster_lines(name: str) -> list[str]:
 
 
 @register.inclusion_tag("events/includes/poster.html")
-def event_poster(event, size: str = "page") -> dict:
+def event_poster(event) -> dict:
     background, accent = PALETTES.get(event.category, OTHER)
     # The same event always gets the same composition; events of a category differ.
     shift = zlib.crc32(str(event.event_id).encode())
     return {
         "event": event,
-        "size": size,
         "background": background,
         "accent": accent,
         "circle_x": 60 + shift % 160,
