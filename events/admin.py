@@ -12,7 +12,7 @@ class EventAdmin(admin.ModelAdmin):
         "name", "date", "location", admin_column("price", _("price (CLP)"), kind="clp"),
         "available", "capacity", "on_sale_at",
     ]  # fmt: skip
-    list_filter = ["date", "location"]
+    list_filter = ["date", "category", "location"]
     search_fields = ["name", "location", "event_id"]
     date_hierarchy = "date"
     # Seats move only through purchases; events arrive from the exchange's catalogue.

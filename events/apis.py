@@ -18,7 +18,9 @@ class EventSerializer(serializers.ModelSerializer):
         fields = [
             "id", "event_id", "name", "date", "location", "latitude", "longitude",
             "price", "capacity", "available",
+            "description", "category", "address", "doors_at",
         ]  # fmt: skip
+        read_only_fields = ["description", "category", "address", "doors_at"]
 
 
 _FILTERS = [

@@ -73,20 +73,54 @@ def _aware_datetime(raw: dict, key: str) -> dt.datetime:
     return parsed
 
 
+MAX_DESCRIPTION = 5000
+MAX_CATEGORY = 40
+MAX_DOORS_BEFORE = dt.timedelta(hours=24)
+
+
+# The extension fields (docs/exchange-protocol.md) are optional: absent, or of a shape we
+# cannot use, they are left empty and the event still syncs with what the protocol requires.
+def _optional_text(raw: dict, key: str, maximum: int) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", "").strip()[:maximum]
+
+
+def _optional_doors(raw: dict, start: dt.datetime) -> dt.datetime | None:
+    """Doors open at most a day before the start, and not after it."""
+    try:
+        doors = _aware_datetime(raw, "doors_open")
+    except (KeyError, ValueError, OverflowError):
+        return None
+    return doors if dt.timedelta(0) <= start - doors <= MAX_DOORS_BEFORE else None
+
+
+def _extension(raw: dict, start: dt.datetime) -> dict:
+    return {
+        "description": _optional_text(raw, "description", MAX_DESCRIPTION),
+        "category": _optional_text(raw, "category", MAX_CATEGORY).lower(),
+        "address": _optional_text(raw, "address", MAX_TEXT),
+        "doors_at": _optional_doors(raw, start),
+    }
+
+
 def parse_event(raw: dict) -> EventData:
     """One catalogue row, checked field by field; `CatalogueError` says what is wrong."""
     try:
         if not isinstance(raw, dict):
             raise TypeError("an event must be a JSON object")
+        date = _aware_datetime(raw, "date")
         return EventData(
             event_id=uuid.UUID(str(raw["event_id"])),
             name=_text(raw, "name"),
-            date=_aware_datetime(raw, "date"),
+            date=date,
             location=_text(raw, "location"),
             latitude=_coordinate(raw, "latitude", 90),
             longitude=_coordinate(raw, "longitude", 180),
             price=_whole_number(raw, "price", MAX_PRICE),
             quantity=_whole_number(raw, "quantity", MAX_QUANTITY),
+            **_extension(raw, date),
         )
     except (KeyError, TypeError, ValueError, OverflowError, InvalidOperation) as exc:
         raise CatalogueError(f"unreadable event {raw!r}: {exc}") from exc

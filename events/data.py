@@ -18,3 +18,8 @@ class EventData:
     longitude: Decimal
     price: int
     quantity: int
+    # Optional (our extension of the protocol): an exchange without them publishes none.
+    description: str = ""
+    category: str = ""
+    address: str = ""
+    doors_at: dt.datetime | None = None

@@ -2,6 +2,15 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# The categories the reference exchange publishes (an extension); another one is shown as is.
+CATEGORY_LABELS = {
+    "concert": _("Concert"),
+    "theatre": _("Theatre"),
+    "festival": _("Festival"),
+    "standup": _("Stand-up comedy"),
+    "sports": _("Sports"),
+}
+
 
 class Event(models.Model):
     """An event on sale. Seats are ours to count once the event is imported."""
@@ -15,6 +24,11 @@ class Event(models.Model):
     price = models.PositiveBigIntegerField(_("price (CLP)"))
     capacity = models.PositiveIntegerField(_("capacity"))
     available = models.PositiveIntegerField(_("available seats"))
+    # Optional fields of the exchange's catalogue (our extension): empty when it has none.
+    description = models.TextField(_("description"), blank=True, default="")
+    category = models.CharField(_("category"), max_length=40, blank=True, default="")
+    address = models.CharField(_("street address"), max_length=200, blank=True, default="")
+    doors_at = models.DateTimeField(_("doors open"), null=True, blank=True)
     # Staff's switch for the waiting room: on from this moment for WAITING_ROOM_ON_SALE_SECONDS.
     on_sale_at = models.DateTimeField(
         _("on-sale time (waiting room)"),
@@ -53,6 +67,10 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.pk])
+
+    @property
+    def category_label(self) -> str:
+        return str(CATEGORY_LABELS.get(self.category, self.category))
 
     @property
     def sold_out(self) -> bool:

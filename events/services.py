@@ -24,7 +24,11 @@ class UpsertResult:
     unchanged: int
 
 
-_DESCRIPTIVE_FIELDS = ("name", "date", "location", "latitude", "longitude", "price")
+# Compared one by one to decide "changed" (and so to refresh the catalogue's cache).
+_DESCRIPTIVE_FIELDS = (
+    "name", "date", "location", "latitude", "longitude", "price",
+    "description", "category", "address", "doors_at",
+)  # fmt: skip
 
 
 def event_upsert_many(*, events: Iterable[EventData]) -> UpsertResult:

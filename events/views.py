@@ -19,6 +19,7 @@ from events.catalogue_cache import (
     count_key,
 )
 from events.filters import EventFilterForm
+from events.ical import event_ical
 from events.models import Event
 from events.selectors import event_list
 from events.waiting_room import waiting_room_is_on
@@ -85,3 +86,14 @@ def event_detail_view(request, pk: int):
             "waiting_room_on": request.user.is_authenticated and waiting_room_is_on(event=event),
         },
     )
+
+
+def event_calendar_view(request, pk: int):
+    """`.ics` for "Agregar al calendario"; the same file for everyone but its language."""
+    event = get_object_or_404(Event, pk=pk)
+    url = request.build_absolute_uri(event.get_absolute_url())
+    response = HttpResponse(
+        event_ical(event=event, url=url), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from exchange.catalogue_details import catalogue_details
+
 SANTIAGO = ZoneInfo("America/Santiago")
 # Fixed namespace so event ids are stable across machines and versions of this file.
 EVENT_NAMESPACE = uuid.UUID("6f1d3c0e-7a52-5b8e-9c1a-2a6e0c5d4b10")
@@ -302,6 +304,11 @@ class CatalogueEvent:
     location: str
     latitude: float
     longitude: float
+    # Our extension (docs/exchange-protocol.md): optional for a seller, always set here.
+    description: str = ""
+    category: str = ""
+    address: str = ""
+    doors_open: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -352,6 +359,15 @@ def _event(*, seed: int, index: int, start: dt.date) -> CatalogueEvent:
         location=venue.location,
         latitude=venue.latitude,
         longitude=venue.longitude,
+        **catalogue_details(
+            seed=seed,
+            index=index,
+            kind=kind,
+            name=name,
+            venue=venue.name,
+            city=venue.city,
+            start=when,
+        ),
     )
 
 

@@ -24,7 +24,11 @@ CREATE TABLE IF NOT EXISTS events (
     quantity   INTEGER NOT NULL CHECK (quantity >= 0),
     location   TEXT NOT NULL,
     latitude   REAL NOT NULL,
-    longitude  REAL NOT NULL
+    longitude  REAL NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    category   TEXT NOT NULL DEFAULT '',
+    address    TEXT NOT NULL DEFAULT '',
+    doors_open TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_position ON events (position);
 
@@ -76,6 +80,12 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 """
 
 
+# Our extension of the catalogue (docs/exchange-protocol.md); an empty value is left out.
+EXTENSION_COLUMNS = ("description", "category", "address", "doors_open")
+_EVENT_COLUMNS = ("event_id", "name", "date", "price", "quantity", "location", "latitude",
+                  "longitude", *EXTENSION_COLUMNS)  # fmt: skip
+
+
 class Store:
     """Owns the SQLite connection; ``path`` may be ``:memory:``."""
 
@@ -96,6 +106,16 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.executescript(SCHEMA)
+            self._add_missing_event_columns()
+
+    def _add_missing_event_columns(self) -> None:
+        """A database file made before the extension fields gets them, empty (not published)."""
+        have = {row["name"] for row in self._conn.execute("PRAGMA table_info(events)")}
+        for column in EXTENSION_COLUMNS:
+            if column not in have:
+                self._conn.execute(
+                    f"ALTER TABLE events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+                )
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -129,20 +149,22 @@ class Tx:
         return self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
     def events_insert(self, events: Iterable[dict[str, Any]]) -> None:
+        columns = ("position", *_EVENT_COLUMNS)
         self._conn.executemany(
-            "INSERT INTO events (event_id, position, name, date, price, quantity, location,"
-            " latitude, longitude) VALUES (:event_id, :position, :name, :date, :price,"
-            " :quantity, :location, :latitude, :longitude)",
-            list(events),
+            f"INSERT INTO events ({', '.join(columns)})"
+            f" VALUES ({', '.join(':' + c for c in columns)})",
+            [{c: "" for c in EXTENSION_COLUMNS} | dict(event) for event in events],
         )
 
     def events_page(self, *, offset: int, limit: int) -> list[dict[str, Any]]:
         rows = self._conn.execute(
-            "SELECT event_id, name, date, price, quantity, location, latitude, longitude"
-            " FROM events ORDER BY position LIMIT ? OFFSET ?",
+            f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events ORDER BY position LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [dict(row) for row in rows]
+        return [
+            {k: v for k, v in dict(row).items() if v != "" or k not in EXTENSION_COLUMNS}
+            for row in rows
+        ]
 
     def event_get(self, event_id: str) -> dict[str, Any] | None:
         return _dict(

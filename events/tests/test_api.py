@@ -17,6 +17,11 @@ FIELDS = {
     "price",
     "capacity",
     "available",
+    # added with the event pages (read-only; empty when the exchange has none)
+    "description",
+    "category",
+    "address",
+    "doors_at",
 }
 
 

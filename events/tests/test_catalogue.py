@@ -129,3 +129,54 @@ def test_a_page_that_is_not_a_catalogue_stops_the_sync_as_a_broken_dependency(ca
     with pytest.raises(DependencyDown):
         events_sync_from_exchange()
     assert Event.objects.count() == 0
+
+
+EXTENSION = {
+    "description": "Una noche para cantar; con intermedio.",
+    "category": "Concert",
+    "address": "San Diego 850, Santiago",
+    "doors_open": "2027-01-10T19:30:00-03:00",
+}
+
+
+def test_the_optional_fields_of_our_extension_are_read_when_present():
+    event = parse_event(_row(**EXTENSION))
+
+    assert event.description == EXTENSION["description"]
+    assert event.category == "concert"
+    assert event.address == "San Diego 850, Santiago"
+    assert event.doors_at.isoformat() == "2027-01-10T19:30:00-03:00"
+
+
+UNUSABLE = {
+    "description not text": {"description": ["a"]},
+    "category not text": {"category": 3},
+    "address null": {"address": None},
+    "doors without offset": {"doors_open": "2027-01-10T19:30:00"},
+    "doors after the start": {"doors_open": "2027-01-10T21:30:00-03:00"},
+    "doors two days before": {"doors_open": "2027-01-08T21:00:00-03:00"},
+    "doors not a date": {"doors_open": 1900},
+}
+
+
+@pytest.mark.parametrize("changes", UNUSABLE.values(), ids=UNUSABLE.keys())
+def test_an_unusable_optional_field_is_left_empty_and_the_event_still_reads(changes):
+    event = parse_event(_row(**changes))
+
+    assert event.name == "Concierto 1"
+    key = next(iter(changes))
+    assert getattr(event, "doors_at" if key == "doors_open" else key) in ("", None)
+
+
+@pytest.mark.django_db
+def test_a_catalogue_without_the_extension_syncs_and_one_with_it_stores_it(catalogue):
+    catalogue.rows = [_row(1), _row(2, **EXTENSION)]
+
+    result = events_sync_from_exchange()
+
+    assert (result.created, result.skipped) == (2, 0)
+    plain, detailed = Event.objects.order_by("event_id")
+    assert (plain.description, plain.category, plain.address, plain.doors_at) == ("", "", "", None)
+    assert detailed.description == EXTENSION["description"]
+    assert (detailed.category, detailed.address) == ("concert", "San Diego 850, Santiago")
+    assert detailed.doors_at.isoformat() == "2027-01-10T22:30:00+00:00"

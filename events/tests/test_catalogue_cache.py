@@ -62,6 +62,23 @@ def test_a_sync_that_changes_the_price_shows_on_the_next_api_and_page_request(ca
     assert "$19.990" in html and "$15.000" not in html
 
 
+def test_a_sync_that_changes_only_the_description_shows_on_the_next_page_and_api_request(
+    catalogue,  # noqa: F811
+):
+    event = _synced(catalogue, [_row(1, name="Los Tres", description="Antes del cambio")])
+    api, page = APIClient(), APIClient()
+    assert _detail(api, event)["description"] == "Antes del cambio"
+    assert api.get(LIST).json()["results"][0]["description"] == "Antes del cambio"
+    assert "Antes del cambio" in page.get(f"/events/{event.pk}/").content.decode()
+    page.get("/events/")  # the shared list fragment is cached too
+
+    _synced(catalogue, [_row(1, name="Los Tres", description="Después del cambio")])
+
+    assert _detail(api, event)["description"] == "Después del cambio"
+    assert api.get(LIST).json()["results"][0]["description"] == "Después del cambio"
+    assert "Después del cambio" in page.get(f"/events/{event.pk}/").content.decode()
+
+
 def test_a_sync_that_adds_events_shows_them_and_their_seats_on_the_next_request(catalogue):  # noqa: F811
     _synced(catalogue, [_row(1)])
     client = APIClient()

@@ -68,6 +68,25 @@ def test_sync_pulls_every_page_of_the_exchange_catalogue_idempotently(exchange):
     assert event.date == dt.datetime.fromisoformat(published["date"])
 
 
+def test_sync_stores_the_demo_catalogue_description_category_address_and_doors(exchange):
+    events_sync_from_exchange()
+
+    events = list(Event.objects.all())
+    assert all(e.description and e.category and e.address and e.doors_at for e in events)
+    assert all(e.doors_at < e.date for e in events)
+    assert {e.category for e in events} <= {"concert", "theatre", "festival", "standup", "sports"}
+
+
+def test_upsert_counts_a_change_of_the_description_alone_as_a_change():
+    item = _event(1, description="Primera versión")
+    event_upsert_many(events=[item])
+
+    result = event_upsert_many(events=[dataclasses.replace(item, description="Con telonero")])
+
+    assert result.updated == 1
+    assert Event.objects.get(event_id=item.event_id).description == "Con telonero"
+
+
 def test_sync_skips_a_malformed_event_and_keeps_the_rest(exchange, monkeypatch):
     from events import catalogue_client
 

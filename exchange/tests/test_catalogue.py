@@ -86,6 +86,11 @@ def test_events_are_paginated_by_25(make_exchange) -> None:
         "location",
         "latitude",
         "longitude",
+        # our extension
+        "description",
+        "category",
+        "address",
+        "doors_open",
     }
 
 
@@ -123,3 +128,43 @@ def test_the_catalogue_is_seeded_only_into_an_empty_database(tmp_path, pay) -> N
         again = call("GET", f"{handle.url}/events?page=1")[1]["events"]
 
     assert again == first  # same events, and the 2 sold tickets stay sold
+
+
+def test_every_demo_event_has_a_description_category_address_and_doors_before_the_start() -> None:
+    events = catalogue_generate(seed=2026, count=72, start=START)
+
+    for event in events:
+        assert event.description and event.address
+        assert event.category in {"concert", "theatre", "festival", "standup", "sports"}
+        doors, start = (
+            dt.datetime.fromisoformat(event.doors_open),
+            dt.datetime.fromisoformat(event.date),
+        )
+        assert dt.timedelta(minutes=30) <= start - doors <= dt.timedelta(hours=3)
+    assert len({event.category for event in events}) == 5
+
+
+def test_an_exchange_database_made_before_the_extension_fields_still_serves_its_events(
+    tmp_path,
+) -> None:
+    import sqlite3
+
+    db = str(tmp_path / "old.sqlite3")
+    old = sqlite3.connect(db)
+    old.executescript(
+        "CREATE TABLE events (event_id TEXT PRIMARY KEY, position INTEGER NOT NULL,"
+        " name TEXT NOT NULL, date TEXT NOT NULL, price INTEGER NOT NULL,"
+        " quantity INTEGER NOT NULL, location TEXT NOT NULL, latitude REAL NOT NULL,"
+        " longitude REAL NOT NULL);"
+        "INSERT INTO events VALUES ('6f1d3c0e-0000-4000-8000-000000000001', 0, 'Los Tres',"
+        " '2027-01-10T21:00:00-03:00', 15000, 100, 'Blondie, Santiago', -33.45, -70.68);"
+    )
+    old.commit()
+    old.close()
+
+    with start_exchange(env={}, db_path=db) as handle:
+        status, body = call("GET", f"{handle.url}/events?page=1")
+
+    assert status == 200
+    assert [e["name"] for e in body["events"]] == ["Los Tres"]
+    assert "description" not in body["events"][0]  # empty extension fields are left out
