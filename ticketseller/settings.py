@@ -189,6 +189,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Username (Django's backend, first) or the account's email (accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.EmailBackend",
+]
 LOGIN_URL = "login"
 # Failed log-ins (shop, admin, API token), counted in the cache: past a limit, refused for
 # LOGIN_LOCKOUT_SECONDS after the last failure (accounts/login_limits.py).
