@@ -52,7 +52,7 @@ class ShopLoginForm(_LoginLimitMixin, AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("Wrong username, email or password."),
+        "invalid_login": _("Enter a correct username or email and password."),
     }
 
     def __init__(self, request=None, *args, **kwargs):

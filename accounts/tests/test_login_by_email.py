@@ -39,7 +39,7 @@ def test_a_wrong_password_with_the_email_is_refused(client, make_user):
     response = _page_login(client, "bea@example.cl", "wrong-one")
 
     assert "_auth_user_id" not in client.session
-    assert "Usuario, correo o contraseña incorrectos." in _errors(response)
+    assert "Escribe un usuario o correo y una contraseña correctos." in _errors(response)
 
 
 def test_an_email_two_accounts_share_logs_nobody_in_and_says_to_use_the_username(client, make_user):
