@@ -2,12 +2,20 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.login_limits import TooManyLoginAttempts, login_guard
+from accounts.reset_limits import password_reset_allowed
 from accounts.selectors import login_email_is_ambiguous, user_language
+from accounts.services import user_token_revoke
 
 
 class SignupForm(UserCreationForm):
@@ -103,7 +111,14 @@ class AccountForm(forms.Form):
 
 class ShopPasswordResetForm(PasswordResetForm):
     """Django's reset form; each message is written in its account's language for emails
-    (else the language of the page the reset was asked from) and links to SITE_URL."""
+    (else the language of the page the reset was asked from) and links to SITE_URL.
+    Limited per address and per IP (accounts.reset_limits): past it, nothing is sent."""
+
+    def save(self, *args, request=None, **kwargs):
+        email = self.cleaned_data["email"]
+        if request is not None and not password_reset_allowed(request=request, email=email):
+            return
+        super().save(*args, request=request, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         context = {
@@ -114,3 +129,22 @@ class ShopPasswordResetForm(PasswordResetForm):
         language = user_language(user=context["user"], default=translation.get_language())
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class _RevokeTokenMixin:
+    """A new password also ends the API token: whoever changes a password because someone
+    else may know it expects every way in to close (sessions end by Django's own hash)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            user_token_revoke(user=user)
+        return user
+
+
+class ShopSetPasswordForm(_RevokeTokenMixin, SetPasswordForm):
+    pass
+
+
+class ShopPasswordChangeForm(_RevokeTokenMixin, PasswordChangeForm):
+    pass

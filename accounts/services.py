@@ -43,6 +43,11 @@ def user_token(*, user) -> str:
     return token.key
 
 
+def user_token_revoke(*, user) -> None:
+    """Delete the user's API token (a new one is made at the next log-in through the API)."""
+    Token.objects.filter(user=user).delete()
+
+
 def account_update(*, user, email: str, language: str) -> None:
     """Save what the account page edits: the email (unique, as at sign-up) and the language
     of the emails the shop sends."""

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.forms import ShopLoginForm, ShopPasswordResetForm
+from accounts.forms import ShopLoginForm, ShopPasswordResetForm, ShopSetPasswordForm
 
 urlpatterns = [
     path("signup/", views.signup_view, name="signup"),
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=ShopSetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

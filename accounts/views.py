@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.forms import AccountForm, SignupForm
+from accounts.forms import AccountForm, ShopPasswordChangeForm, SignupForm
 from accounts.selectors import user_language
 from accounts.services import account_update, user_register
 from ticketseller.errors import ServiceError
@@ -77,6 +77,7 @@ def account_view(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's (the session stays logged in); back to the account page with a message."""
 
+    form_class = ShopPasswordChangeForm
     success_url = reverse_lazy("account")
 
     def form_valid(self, form):

@@ -2,8 +2,10 @@
 the password changed from there."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from accounts.models import AccountProfile
+from accounts.services import user_token
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,8 @@ def test_saving_twice_keeps_one_profile(client, user):
     assert AccountProfile.objects.filter(user=user).count() == 1
 
 
-def test_changing_the_password_keeps_the_session_and_the_new_one_logs_in(client, user):
+def test_changing_the_password_keeps_the_session_and_ends_the_api_token(client, user):
+    user_token(user=user)
     client.force_login(user)
 
     response = client.post(
@@ -99,6 +102,7 @@ def test_changing_the_password_keeps_the_session_and_the_new_one_logs_in(client,
     assert response.context["user"] == user  # still logged in
     user.refresh_from_db()
     assert user.check_password("otra-clave-larga-77") and not user.check_password(GOOD)
+    assert not Token.objects.filter(user=user).exists()
 
 
 def test_a_wrong_old_password_changes_nothing(client, user):

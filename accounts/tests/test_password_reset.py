@@ -9,8 +9,10 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from accounts.models import AccountProfile
+from accounts.services import user_token
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +85,7 @@ def _set_password(client, form_page, password: str = NEW):
 
 
 def test_the_emailed_link_sets_a_new_password_once(client, user, smtp):
+    user_token(user=user)  # an API token made with the old password
     _ask_for_a_link(client, "ALICE@example.com")  # the address in any case
 
     [(recipients, message)] = smtp.messages
@@ -102,6 +105,7 @@ def test_the_emailed_link_sets_a_new_password_once(client, user, smtp):
 
     user.refresh_from_db()
     assert user.check_password(NEW) and not user.check_password(OLD)
+    assert not Token.objects.filter(user=user).exists()
     fresh = Client()
     assert fresh.post("/accounts/login/", {"username": "alice", "password": NEW}).status_code == 302
 
@@ -147,3 +151,25 @@ def test_the_pages_speak_spanish_with_tu(client):
     assert "¿Olvidaste tu contraseña?" in page and "Envíame el enlace" in page
     assert "Introduzca" not in page and "su correo" not in page
     assert 'href="/accounts/password/reset/"' in client.get("/accounts/login/").content.decode()
+
+
+def test_a_fourth_request_for_one_address_within_the_hour_sends_nothing(
+    client, user, make_user, smtp, settings
+):
+    settings.PASSWORD_RESET_MAX_PER_EMAIL = 3
+    make_user("bruno", email="bruno@example.cl")
+    for _ in range(4):
+        _ask_for_a_link(client, "alice@example.com")  # the same answer every time
+    _ask_for_a_link(client, "bruno@example.cl")
+
+    recipients = [to for to, _ in smtp.messages]
+    assert recipients == [["alice@example.com"]] * 3 + [["bruno@example.cl"]]
+
+
+def test_one_ip_asking_for_many_addresses_is_stopped(client, make_user, smtp, settings):
+    settings.PASSWORD_RESET_MAX_PER_IP = 2
+    for name in ("ana", "bea", "carla"):
+        make_user(name, email=f"{name}@example.cl")
+        _ask_for_a_link(client, f"{name}@example.cl")
+
+    assert len(smtp.messages) == 2
