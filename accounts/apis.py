@@ -6,7 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.forms import AMBIGUOUS_EMAIL
 from accounts.login_limits import login_guard
+from accounts.selectors import login_email_is_ambiguous
 from accounts.services import user_register, user_token
 from ticketseller.api.errors import ErrorSerializer
 
@@ -47,8 +49,16 @@ class LimitedAuthTokenSerializer(AuthTokenSerializer):
     """Failed password checks counted per account and per IP (accounts.login_limits)."""
 
     def validate(self, attrs):
-        with login_guard(request=self.context["request"], username=attrs.get("username", "")):
-            return super().validate(attrs)
+        login = attrs.get("username", "")
+        with login_guard(request=self.context["request"], username=login):
+            try:
+                return super().validate(attrs)
+            except serializers.ValidationError:
+                if login_email_is_ambiguous(login=login):
+                    raise serializers.ValidationError(
+                        AMBIGUOUS_EMAIL, code="ambiguous_email"
+                    ) from None
+                raise
 
 
 @extend_schema(
@@ -61,7 +71,9 @@ class LimitedAuthTokenSerializer(AuthTokenSerializer):
     },
 )
 class TokenApi(APIView):
-    """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
+    """Exchange a username (or the account's email) and password for the API token
+    (`Authorization: Token <key>`). An email several accounts share is refused: use the
+    username."""
 
     permission_classes = [AllowAny]
     authentication_classes = []

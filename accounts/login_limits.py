@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from accounts.selectors import user_for_login
 from ticketseller.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,10 @@ def login_attempts_reset(*, ip: str, username: str) -> None:
 @contextmanager
 def login_guard(*, request: HttpRequest, username: str) -> Iterator[None]:
     """Around one password check: refuse when over the limit (`TooManyLoginAttempts`),
-    count the check when it raises a validation error, clear the account's count when not."""
+    count the check when it raises a validation error, clear the account's count when not.
+    An email counts for the account it names: guesses alternating username and email add up."""
     ip = client_ip(request)
+    username = _account_name(username)
     try:
         login_attempts_check(ip=ip, username=username)
     except TooManyLoginAttempts:
@@ -98,6 +101,11 @@ def login_guard(*, request: HttpRequest, username: str) -> Iterator[None]:
         _safely(login_failure_record, ip=ip, username=username)
         raise
     _safely(login_attempts_reset, ip=ip, username=username)
+
+
+def _account_name(login: str) -> str:
+    user = user_for_login(login=login)
+    return user.get_username() if user is not None else login
 
 
 def _safely(action, **kwargs) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -5,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts.models import AccountProfile
 from ticketseller.errors import InvalidInput
 
 
@@ -39,3 +41,27 @@ def user_token(*, user) -> str:
     """The user's API token, created on first use."""
     token, _created = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def user_token_revoke(*, user) -> None:
+    """Delete the user's API token (a new one is made at the next log-in through the API)."""
+    Token.objects.filter(user=user).delete()
+
+
+def account_update(*, user, email: str, language: str) -> None:
+    """Save what the account page edits: the email (unique, as at sign-up) and the language
+    of the emails the shop sends."""
+    User = get_user_model()
+    email = email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        errors["email"] = [_("An account with this email already exists.")]
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose one of the languages offered.")]
+    if errors:
+        raise InvalidInput(details=errors)
+    with transaction.atomic():
+        if user.email != email:
+            user.email = email
+            user.save(update_fields=["email"])
+        AccountProfile.objects.update_or_create(user=user, defaults={"language": language})

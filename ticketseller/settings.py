@@ -189,12 +189,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Username (Django's backend, first) or the account's email (accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.EmailBackend",
+]
 LOGIN_URL = "login"
 # Failed log-ins (shop, admin, API token), counted in the cache: past a limit, refused for
 # LOGIN_LOCKOUT_SECONDS after the last failure (accounts/login_limits.py).
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Password-reset emails per address and per client IP in a window (accounts/reset_limits.py).
+PASSWORD_RESET_MAX_PER_EMAIL = env_int("PASSWORD_RESET_MAX_PER_EMAIL", 3)
+PASSWORD_RESET_MAX_PER_IP = env_int("PASSWORD_RESET_MAX_PER_IP", 10)
+PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 3600)
 # Proxies in front of the web that append the client to X-Forwarded-For: 1 behind CloudFront
 # (deploy/infrastructure.yaml), 2 with a load balancer behind it. 0 (the default, and the
 # local stacks) trusts no forwarded header: anyone reaching the web directly could forge them.

@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 
 from payments.delivery.models import NotificationOutcome
 from payments.delivery.pdf_data import buyer_name
-from payments.delivery.selectors import ticket_file_ready, ticket_page_path
+from payments.delivery.selectors import (
+    buyer_email_language,
+    ticket_file_ready,
+    ticket_page_path,
+)
 from ticketseller.templatetags.money import format_clp
 
 _TEMPLATES = {
@@ -23,9 +27,8 @@ def absolute_url(path: str) -> str:
 
 
 def email_build(*, purchase, outcome: str) -> EmailMultiAlternatives:
-    """The message for `outcome`, rendered in `purchase.language`."""
-    language = purchase.language if purchase.language in dict(settings.LANGUAGES) else None
-    with translation.override(language or settings.LANGUAGE_CODE):
+    """The message for `outcome`, in the buyer's language (`buyer_email_language`)."""
+    with translation.override(buyer_email_language(purchase=purchase)):
         context = {
             "seller_name": settings.SELLER_NAME,
             "buyer_name": buyer_name(purchase.user),

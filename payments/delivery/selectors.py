@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,18 @@ def ticket_url_for(purchase, *, request=None) -> str | None:
         return None
     path = ticket_api_path(purchase)
     return request.build_absolute_uri(path) if request is not None else path
+
+
+def buyer_email_language(*, purchase) -> str:
+    """The language of a buyer's emails: the one chosen on the account page, else the one
+    the purchase was made in. The choice is read through the user (`account_profile`, kept
+    by accounts): payments does not import accounts."""
+    profile = getattr(purchase.user, "account_profile", None)  # none until the page is saved
+    languages = dict(settings.LANGUAGES)
+    for language in (getattr(profile, "language", ""), purchase.language):
+        if language in languages:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 def ticket_file_ready(*, purchase_id) -> bool:

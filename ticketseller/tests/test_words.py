@@ -24,7 +24,7 @@ def test_a_failed_login_speaks_to_the_buyer_as_tu(client, make_user):
         "/accounts/login/", {"username": "catalina", "password": "wrong-password-1"}
     ).content.decode()
 
-    assert "Escribe un nombre de usuario y una contraseña correctos" in page
+    assert "Escribe un usuario o correo y una contraseña correctos" in page
     assert not [word for word in USTED if word in page]
 
 

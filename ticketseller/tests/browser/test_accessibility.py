@@ -31,6 +31,8 @@ def _pages() -> dict[str, str]:
         "wallet": "/wallet/",
         "purchases": "/purchases/",
         "purchase": purchase.get_absolute_url(),
+        "account": "/accounts/",
+        "password change": "/accounts/password/",
     }
 
 
@@ -47,7 +49,9 @@ def test_buyer_pages_have_no_serious_violations(shopper, page: Page, language):
     assert found == {name: [] for name in found}
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+)
 def test_auth_pages_have_no_serious_violations(live_server, page: Page, path):
     page.goto(f"{live_server.url}{path}")
 
