@@ -31,13 +31,13 @@ PAGE_POLL_SECONDS = 0.5
 FINAL = ("validated", "rejected", "expired")
 
 
-def buy_and_wait(token: str, event_id: int, poll: float = 0.01) -> tuple[float, str, str, float]:
+def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, str, str, float]:
     """(seconds from the click to a final state, outcome, purchase id or the refusal,
     seconds of those spent in the waiting room)."""
     started = time.perf_counter()
-    headers = admission(token, event_id)
+    headers = admission(token, event_pk)
     in_room = time.perf_counter() - started
-    status, body = call("POST", "/api/v1/purchases/", {"event": event_id, "quantity": 1}, token,
+    status, body = call("POST", "/api/v1/purchases/", {"event": event_pk, "quantity": 1}, token,
                         headers=headers)  # fmt: skip
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
@@ -50,10 +50,10 @@ def buy_and_wait(token: str, event_id: int, poll: float = 0.01) -> tuple[float, 
             return time.perf_counter() - started, body["status"], purchase_id, in_room
 
 
-def admission(token: str, event_id: int) -> dict:
+def admission(token: str, event_pk: int) -> dict:
     """Pass through the event's waiting room as a page does: join, then wait for the turn
     polling no faster than `retry_after`. With the room off, joining admits at once."""
-    path = f"/api/v1/events/{event_id}/queue/"
+    path = f"/api/v1/events/{event_pk}/queue/"
     status, ticket = call("POST", path, token=token)
     if status == 404:  # a stack without a waiting room
         return {}

@@ -96,22 +96,22 @@ def events_sync_from_exchange() -> SyncResult:
     return SyncResult(result.created, result.updated, result.unchanged, skipped)
 
 
-def event_seats_take(*, event_id: int, quantity: int) -> None:
+def event_seats_take(*, event_pk: int, quantity: int) -> None:
     """Take seats, or raise `SoldOut` and take none.
 
     One conditional UPDATE: it locks the row until the caller's transaction ends and can
     never take more than is left, so the last seat is sold exactly once.
     """
-    taken = Event.objects.filter(pk=event_id, available__gte=quantity).update(
+    taken = Event.objects.filter(pk=event_pk, available__gte=quantity).update(
         available=F("available") - quantity, updated_at=timezone.now()
     )
     if not taken:
-        left = Event.objects.filter(pk=event_id).values_list("available", flat=True).first()
+        left = Event.objects.filter(pk=event_pk).values_list("available", flat=True).first()
         raise SoldOut(details={"available": left or 0, "requested": quantity})
 
 
-def event_seats_release(*, event_id: int, quantity: int) -> None:
+def event_seats_release(*, event_pk: int, quantity: int) -> None:
     """Put seats back on sale (a rejected or expired purchase)."""
-    Event.objects.filter(pk=event_id).update(
+    Event.objects.filter(pk=event_pk).update(
         available=F("available") + quantity, updated_at=timezone.now()
     )

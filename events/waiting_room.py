@@ -160,22 +160,22 @@ class QueueTicket:
 
 def waiting_room_join(*, user, event: Event) -> QueueTicket:
     """Take a place in the event's line, or find the one taken before (a reload)."""
-    found = _line(event_id=event.pk, user_id=user.pk, join=True, staff_on=_staff_on(event))
+    found = _line(event_pk=event.pk, user_id=user.pk, join=True, staff_on=_staff_on(event))
     if found is None:  # Redis away: fail open
-        return _ticket(user_id=user.pk, event_id=event.pk, position=0)
-    return _ticket(user_id=user.pk, event_id=event.pk, position=found[1], rate=found[3] / 1000)
+        return _ticket(user_id=user.pk, event_pk=event.pk, position=0)
+    return _ticket(user_id=user.pk, event_pk=event.pk, position=found[1], rate=found[3] / 1000)
 
 
 def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
     """The user's place in the line (admitted ones get a fresh token), or None if they never
     joined. Writes nothing to the database."""
-    found = _line(event_id=event.pk, user_id=user.pk, join=False, staff_on=_staff_on(event))
+    found = _line(event_pk=event.pk, user_id=user.pk, join=False, staff_on=_staff_on(event))
     if found is None:  # Redis away: fail open
-        return _ticket(user_id=user.pk, event_id=event.pk, position=0)
+        return _ticket(user_id=user.pk, event_pk=event.pk, position=0)
     number, position, _on, rate = found
     if number < 0:
         return None
-    return _ticket(user_id=user.pk, event_id=event.pk, position=position, rate=rate / 1000)
+    return _ticket(user_id=user.pk, event_pk=event.pk, position=position, rate=rate / 1000)
 
 
 def waiting_room_is_on(*, event: Event) -> bool:
@@ -186,29 +186,29 @@ def waiting_room_is_on(*, event: Event) -> bool:
     return bool(on)
 
 
-def waiting_room_admission_check(*, user, event_id: int, token: str | None) -> None:
+def waiting_room_admission_check(*, user, event_pk: int, token: str | None) -> None:
     """Raise `AdmissionRequired` unless the room is off for the event or `token` admits this
     user to it. A buy attempt without a valid token counts as an arrival for the automatic
     switch. An unknown event passes: the purchase answers its own 404."""
-    problem = admission_token_problem(token=token, user_id=user.pk, event_id=event_id)
+    problem = admission_token_problem(token=token, user_id=user.pk, event_pk=event_pk)
     if problem is None:
         return
-    event = Event.objects.filter(pk=event_id).only("pk", "on_sale_at").first()
+    event = Event.objects.filter(pk=event_pk).only("pk", "on_sale_at").first()
     if event is None:
         return
-    if not (_staff_on(event) or _arrive(event_id=event_id) or _switch_on_if_full(event_id)):
+    if not (_staff_on(event) or _arrive(event_pk=event_pk) or _switch_on_if_full(event_pk)):
         return
-    raise AdmissionRequired(details={"queue_url": queue_url(event_id), "token": problem})
+    raise AdmissionRequired(details={"queue_url": queue_url(event_pk), "token": problem})
 
 
 # --- Admission tokens -----------------------------------------------------------------------
 
 
-def admission_token_issue(*, user_id: int, event_id: int) -> str:
-    return signing.dumps({"u": user_id, "e": event_id}, salt=TOKEN_SALT)
+def admission_token_issue(*, user_id: int, event_pk: int) -> str:
+    return signing.dumps({"u": user_id, "e": event_pk}, salt=TOKEN_SALT)
 
 
-def admission_token_problem(*, token: str | None, user_id: int, event_id: int) -> str | None:
+def admission_token_problem(*, token: str | None, user_id: int, event_pk: int) -> str | None:
     """None when `token` admits this user to this event now, else why not: "missing",
     "expired" or "invalid" (forged, or another user's or event's)."""
     if not token:
@@ -219,13 +219,13 @@ def admission_token_problem(*, token: str | None, user_id: int, event_id: int) -
         return "expired"
     except signing.BadSignature:
         return "invalid"
-    if data != {"u": user_id, "e": event_id}:
+    if data != {"u": user_id, "e": event_pk}:
         return "invalid"
     return None
 
 
-def queue_url(event_id: int) -> str:
-    return reverse("event-queue", args=[event_id])
+def queue_url(event_pk: int) -> str:
+    return reverse("event-queue", args=[event_pk])
 
 
 # --- Inside ---------------------------------------------------------------------------------
@@ -238,10 +238,10 @@ def _staff_on(event: Event) -> bool:
     return event.on_sale_at <= timezone.now() < event.on_sale_at + window
 
 
-def _ticket(*, user_id: int, event_id: int, position: int, rate: float = 0.0) -> QueueTicket:
+def _ticket(*, user_id: int, event_pk: int, position: int, rate: float = 0.0) -> QueueTicket:
     """`rate`: admissions per second observed lately (the configured rate when unknown)."""
     if position <= 0:
-        token = admission_token_issue(user_id=user_id, event_id=event_id)
+        token = admission_token_issue(user_id=user_id, event_pk=event_pk)
         return QueueTicket(0, True, token, 0, 1)
     rate = min(rate or settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_RATE)
     wait = math.ceil(position / max(rate, 0.2))  # a stalled pipeline: a long, finite guess
@@ -250,15 +250,15 @@ def _ticket(*, user_id: int, event_id: int, position: int, rate: float = 0.0) ->
     return QueueTicket(position, False, None, wait, retry)
 
 
-def _key(event_id: int, part: str) -> str:
+def _key(event_pk: int, part: str) -> str:
     # The braces are a Redis Cluster hash tag: one event's keys share a slot, as a script
     # touching several keys needs (ElastiCache in cluster mode).
-    return f"wr:{{{event_id}}}:{part}"
+    return f"wr:{{{event_pk}}}:{part}"
 
 
-def _line(*, event_id: int, user_id: int, join: bool, staff_on: bool) -> list[int] | None:
-    keys = [_key(event_id, p) for p in ("count", "seats", "through", "auto")]
-    keys.append(_key(event_id, f"arrivals:{int(time.time())}"))
+def _line(*, event_pk: int, user_id: int, join: bool, staff_on: bool) -> list[int] | None:
+    keys = [_key(event_pk, p) for p in ("count", "seats", "through", "auto")]
+    keys.append(_key(event_pk, f"arrivals:{int(time.time())}"))
     args = [
         user_id,
         int(join),
@@ -274,9 +274,9 @@ def _line(*, event_id: int, user_id: int, join: bool, staff_on: bool) -> list[in
     return None if found is None else [int(v) for v in found]
 
 
-def _arrive(*, event_id: int) -> bool:
+def _arrive(*, event_pk: int) -> bool:
     """Count one buy attempt without a token; whether the room is (now) on."""
-    keys = [_key(event_id, "auto"), _key(event_id, f"arrivals:{int(time.time())}")]
+    keys = [_key(event_pk, "auto"), _key(event_pk, f"arrivals:{int(time.time())}")]
     args = [settings.WAITING_ROOM_AUTO_ARRIVALS, settings.WAITING_ROOM_AUTO_SECONDS]
     on = _redis_call(lambda redis: _scripts(redis)[1](keys=keys, args=args, client=redis))
     return bool(on)
@@ -314,12 +314,12 @@ def _allowance() -> int:
     return -1 if in_flight is None else max(0, settings.WAITING_ROOM_MAX_IN_FLIGHT - in_flight)
 
 
-def _switch_on_if_full(event_id: int) -> bool:
+def _switch_on_if_full(event_pk: int) -> bool:
     """A buy without a token while the pipeline is full turns the event's room on."""
     if _allowance() != 0:
         return False
     hold = settings.WAITING_ROOM_AUTO_SECONDS
-    return bool(_redis_call(lambda redis: redis.set(_key(event_id, "auto"), 1, ex=hold) or 1))
+    return bool(_redis_call(lambda redis: redis.set(_key(event_pk, "auto"), 1, ex=hold) or 1))
 
 
 def _redis_call(call):

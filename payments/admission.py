@@ -6,13 +6,13 @@ from payments.models import Purchase
 
 
 def purchase_admission_check(
-    *, user, event_id: int, token: str | None, idempotency_key: str | None
+    *, user, event_pk: int, token: str | None, idempotency_key: str | None
 ) -> None:
     """Raise `AdmissionRequired` while the event's waiting room is on and `token` does not
     admit this user. A retry of a purchase already made (same idempotency key) passes: its
     answer is the first purchase, even if the token has expired since."""
     try:
-        waiting_room_admission_check(user=user, event_id=event_id, token=token)
+        waiting_room_admission_check(user=user, event_pk=event_pk, token=token)
     except AdmissionRequired:
         if (
             idempotency_key

@@ -128,13 +128,13 @@ class PurchaseListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         purchase_admission_check(
             user=request.user,
-            event_id=data.validated_data["event"],
+            event_pk=data.validated_data["event"],
             token=request.headers.get("Admission-Token"),
             idempotency_key=key,
         )
         purchase = purchase_create(
             user=request.user,
-            event_id=data.validated_data["event"],
+            event_pk=data.validated_data["event"],
             quantity=data.validated_data["quantity"],
             idempotency_key=key,
             language=request.LANGUAGE_CODE,

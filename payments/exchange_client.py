@@ -104,14 +104,16 @@ def _challenges(value: Any) -> list[dict]:
     return challenges
 
 
-def payment_create(*, request_id: str, event_id: str, quantity: int, value: int) -> PaymentAccepted:
+def payment_create(
+    *, request_id: str, exchange_event_id: str, quantity: int, value: int
+) -> PaymentAccepted:
     response = _client().post(
         "payments",
         {
             "request_id": request_id,
             "group_id": settings.EXCHANGE_GROUP_ID,
             "seller": settings.EXCHANGE_SELLER,
-            "event_id": event_id,
+            "event_id": exchange_event_id,
             "quantity": quantity,
             "value": value,
         },

@@ -48,8 +48,8 @@ def _back_to_event(event: Event, quantity: int | None):
 
 @login_required
 @require_POST
-def purchase_create_view(request, event_id: int):
-    event = get_object_or_404(Event, pk=event_id)
+def purchase_create_view(request, event_pk: int):
+    event = get_object_or_404(Event, pk=event_pk)
     form = BuyForm(request.POST, available=event.available)
     asked = buy_quantity_from(request.POST.get("quantity"))
     if not form.is_valid():
@@ -62,13 +62,13 @@ def purchase_create_view(request, event_id: int):
     try:
         purchase_admission_check(
             user=request.user,
-            event_id=event.pk,
+            event_pk=event.pk,
             token=form.cleaned_data["admission_token"],
             idempotency_key=key,
         )
         purchase = purchase_create(
             user=request.user,
-            event_id=event.pk,
+            event_pk=event.pk,
             quantity=form.cleaned_data["quantity"],
             idempotency_key=key,
             language=request.LANGUAGE_CODE,

@@ -90,17 +90,17 @@ def door_events(*, today: dt.date) -> list:
     return sorted(events, key=lambda event: timezone.localdate(event.date) != today)
 
 
-def door_count(*, event_id: int) -> dict[str, int]:
+def door_count(*, event_pk: int) -> dict[str, int]:
     """People in against tickets sold and the venue's capacity, for the door's live count."""
     from events.models import Event
     from payments.models import Purchase
 
-    sold = Purchase.objects.filter(event_id=event_id, status=PurchaseStatus.VALIDATED).aggregate(
+    sold = Purchase.objects.filter(event_id=event_pk, status=PurchaseStatus.VALIDATED).aggregate(
         n=Sum("quantity")
     )["n"]
     return {
-        "entered": CheckIn.objects.filter(purchase__event_id=event_id).count(),
+        "entered": CheckIn.objects.filter(purchase__event_id=event_pk).count(),
         "sold": sold or 0,
-        "capacity": Event.objects.filter(pk=event_id).values_list("capacity", flat=True).first()
+        "capacity": Event.objects.filter(pk=event_pk).values_list("capacity", flat=True).first()
         or 0,
     }

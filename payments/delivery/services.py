@@ -298,9 +298,9 @@ def _refuse(error_class, purchase: Purchase, **details):
 
 
 def ticket_check_in(
-    *, code: str, staff_user, event_id: int, today: dt.date | None = None
+    *, code: str, staff_user, event_pk: int, today: dt.date | None = None
 ) -> CheckIn:
-    """Record the first use of a ticket code at the door of event `event_id`.
+    """Record the first use of a ticket code at the door of event `event_pk`.
 
     A ticket is good only for its own event, on that event's day in the shop's time zone
     (`today`, default the local date now). Raises ForgedTicketCode, UnknownTicket,
@@ -310,7 +310,7 @@ def ticket_check_in(
     purchase = Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
     if purchase is None or index > purchase.quantity:
         raise UnknownTicket()
-    if purchase.event_id != event_id:
+    if purchase.event_id != event_pk:
         _refuse(TicketForAnotherEvent, purchase, event_id=purchase.event_id)
     event_day = timezone.localdate(purchase.event.date)
     if event_day != (today or timezone.localdate()):

@@ -62,10 +62,10 @@ def ticket_download_view(request, pk):
 CHECK_IN_PERMISSION = "payments.add_checkin"
 
 
-def _check_in_result(*, code: str, staff_user, event_id: int) -> dict:
+def _check_in_result(*, code: str, staff_user, event_pk: int) -> dict:
     """The verdict the door sees for one scanned code."""
     try:
-        check_in = ticket_check_in(code=code, staff_user=staff_user, event_id=event_id)
+        check_in = ticket_check_in(code=code, staff_user=staff_user, event_pk=event_pk)
         return {"outcome": "valid", "check_in": check_in, "purchase": check_in.purchase}
     except ForgedTicketCode as exc:
         return {"outcome": "forged", "error": exc}
@@ -104,7 +104,7 @@ def check_in_view(request):
     if request.method == "POST" and form.is_valid():
         event = _door_event(events, form.cleaned_data["event"])
         result = _check_in_result(
-            code=form.cleaned_data["code"], staff_user=request.user, event_id=event.pk
+            code=form.cleaned_data["code"], staff_user=request.user, event_pk=event.pk
         )
         form = CheckInForm(events=events)  # an empty, focused field for the next person
     if event is not None:
@@ -114,7 +114,7 @@ def check_in_view(request):
         "event_form": DoorEventForm(events=events, initial={"event": event and event.pk}),
         "event": event,
         "event_is_today": event is not None and timezone.localdate(event.date) == today,
-        "count": door_count(event_id=event.pk) if event else None,
+        "count": door_count(event_pk=event.pk) if event else None,
         "result": result,
     }
     return render(request, "delivery/check_in.html", context)

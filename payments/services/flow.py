@@ -101,7 +101,7 @@ def _give_back(purchase: Purchase) -> None:
         reference=f"{purchase.short_number} · {_('refund')}",
         idempotency_key=f"refund:{purchase.pk}",
     )
-    event_seats_release(event_id=purchase.event_id, quantity=purchase.quantity)
+    event_seats_release(event_pk=purchase.event_id, quantity=purchase.quantity)
 
 
 def purchase_apply_verdict(*, purchase_id: uuid.UUID | str, valid: bool, source: str) -> bool:
@@ -147,7 +147,7 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         try:
             accepted = exchange_client.payment_create(
                 request_id=str(purchase.pk),
-                event_id=str(purchase.event.event_id),
+                exchange_event_id=str(purchase.event.event_id),
                 quantity=purchase.quantity,
                 value=purchase.amount,
             )

@@ -23,7 +23,7 @@ S = PurchaseStatus
 def purchase_create(
     *,
     user,
-    event_id: int,
+    event_pk: int,
     quantity: int,
     idempotency_key: str | None = None,
     language: str = "es",
@@ -39,10 +39,10 @@ def purchase_create(
         if idempotency_key is not None:
             previous = Purchase.objects.filter(user=user, idempotency_key=idempotency_key).first()
             if previous is not None:
-                if (previous.event_id, previous.quantity) != (event_id, quantity):
+                if (previous.event_id, previous.quantity) != (event_pk, quantity):
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
                 return previous
-        event = _event_on_sale(event_id)
+        event = _event_on_sale(event_pk)
         purchase = Purchase(
             user=user,
             event=event,
@@ -59,7 +59,7 @@ def purchase_create(
             reference=f"{purchase.short_number} · {event.name}"[:200],
             idempotency_key=f"purchase:{purchase.pk}",
         )
-        event_seats_take(event_id=event.pk, quantity=quantity)
+        event_seats_take(event_pk=event.pk, quantity=quantity)
         purchase.save()
         PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
         transaction.on_commit(
@@ -82,9 +82,9 @@ def _quantity_check(quantity) -> None:
         )
 
 
-def _event_on_sale(event_id: int) -> Event:
+def _event_on_sale(event_pk: int) -> Event:
     """The event, if it can be bought: it exists, has not started and is not free."""
-    event = Event.objects.filter(pk=event_id).first()
+    event = Event.objects.filter(pk=event_pk).first()
     if event is None:
         raise EventNotFound()
     if event.date <= timezone.now():

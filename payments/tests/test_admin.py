@@ -18,7 +18,7 @@ def staff(client, django_user_model):
 def purchase(make_user, make_event):
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
-    return purchase_create(user=user, event_id=make_event().pk, quantity=1)
+    return purchase_create(user=user, event_pk=make_event().pk, quantity=1)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def staff(client, django_user_model):
 def purchase(make_user, make_event):
     user = make_user("ignacio")
     wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
-    return purchase_create(user=user, event_id=make_event(price=25_000).pk, quantity=2)
+    return purchase_create(user=user, event_pk=make_event(price=25_000).pk, quantity=2)
 
 
 def test_a_purchase_reads_in_spanish_with_clp_and_seconds_and_no_save_button(staff, purchase):

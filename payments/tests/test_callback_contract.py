@@ -30,7 +30,7 @@ def solving(make_user, make_event) -> Purchase:
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
     return purchase_to_solving(
-        purchase_create(user=user, event_id=make_event(price=10_000).pk, quantity=1)
+        purchase_create(user=user, event_pk=make_event(price=10_000).pk, quantity=1)
     )
 
 

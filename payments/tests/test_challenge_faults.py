@@ -68,7 +68,7 @@ def test_a_paused_challenge_worker_loses_no_purchase_and_reports_nothing_twice(
     # Blocked in BLPOP and stopped: Redis hands it the next job, which it cannot run.
     _signal(stack, "paused", signal.SIGSTOP)
     try:
-        purchases = [purchase_create(user=buyer, event_id=event.pk, quantity=2) for _ in range(4)]
+        purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=2) for _ in range(4)]
         finals = [stack.wait_final(p.pk, timeout=30) for p in purchases]
     finally:
         _signal(stack, "paused", signal.SIGCONT)
@@ -113,7 +113,7 @@ def test_a_challenge_worker_paused_mid_shard_is_replaced_and_its_late_result_ign
     stack.processes.clock()
     stack.processes.challenge_worker("paused")
     stack.wait_workers(1)
-    purchase = purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    purchase = purchase_create(user=buyer, event_pk=event.pk, quantity=1)
     held = []
     for _ in range(5):  # pause it while it holds a shard, not between two shards
         wait_for(
@@ -187,7 +187,7 @@ def test_after_a_redis_restart_without_data_workers_are_back_and_purchases_end_f
     stack.processes.challenge_worker("w1")
     stack.processes.challenge_worker("w2")
     stack.wait_workers(2)
-    purchases = [purchase_create(user=buyer, event_id=event.pk, quantity=2) for _ in range(2)]
+    purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=2) for _ in range(2)]
     wait_for(
         lambda: ChallengeTask.objects.filter(status=ChallengeTask.Status.RUNNING).exists(),
         timeout=20,

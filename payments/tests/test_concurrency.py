@@ -61,7 +61,7 @@ def test_fifty_buyers_for_ten_seats_exactly_ten_succeed(requires_postgres, make_
         wallet_deposit(wallet_id=buyer.wallet.pk, amount=20_000)
 
     outcomes = _race(
-        [lambda b=b: purchase_create(user=b, event_id=event.pk, quantity=1) for b in buyers]
+        [lambda b=b: purchase_create(user=b, event_pk=event.pk, quantity=1) for b in buyers]
     )
 
     assert outcomes.count("ok") == 10
@@ -79,7 +79,7 @@ def test_one_user_with_money_for_three_firing_ten_at_once_gets_three(
     wallet_deposit(wallet_id=buyer.wallet.pk, amount=21_000)
 
     outcomes = _race(
-        [lambda: purchase_create(user=buyer, event_id=event.pk, quantity=1) for _ in range(10)]
+        [lambda: purchase_create(user=buyer, event_pk=event.pk, quantity=1) for _ in range(10)]
     )
 
     assert outcomes.count("ok") == 3
@@ -103,7 +103,7 @@ def test_two_hundred_buyers_at_once_for_one_event_buy_exactly_its_seats(
 
     outcomes = _race(
         [
-            lambda b=b: purchase_create(user=b, event_id=event.pk, quantity=wanted[b.pk])
+            lambda b=b: purchase_create(user=b, event_pk=event.pk, quantity=wanted[b.pk])
             for b in buyers
         ]
     )

@@ -17,7 +17,9 @@ ONE = [{"challenge_id": 1, "challenge_hash": HASH}]
 
 
 def _create():
-    return ec.payment_create(request_id=str(uuid.uuid4()), event_id=TOKEN, quantity=1, value=10)
+    return ec.payment_create(
+        request_id=str(uuid.uuid4()), exchange_event_id=TOKEN, quantity=1, value=10
+    )
 
 
 def _submit():

@@ -15,7 +15,7 @@ S = PurchaseStatus
 
 
 def _buy(user, event, quantity=1):
-    return purchase_create(user=user, event_id=event.pk, quantity=quantity)
+    return purchase_create(user=user, event_pk=event.pk, quantity=quantity)
 
 
 def test_a_purchase_is_validated_and_the_exchange_keeps_the_money(stack, buyer, event):

@@ -44,7 +44,7 @@ def test_a_partial_exchange_still_ends_every_purchase_validated(stack, partial_e
     stack.processes.clock()
     stack.processes.challenge_worker("w1")
 
-    purchases = [purchase_create(user=buyer, event_id=event.pk, quantity=1) for _ in range(3)]
+    purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=1) for _ in range(3)]
 
     for purchase in purchases:
         assert stack.wait_final(purchase.pk, timeout=60).status == S.VALIDATED

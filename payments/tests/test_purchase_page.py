@@ -31,7 +31,7 @@ def page_of(client, buyer, make_event):
     def page(status: str, *, quantity: int = 2, language: str = "es") -> str:
         wallet_deposit(wallet_id=buyer.wallet.pk, amount=25_000 * quantity)
         event = make_event(name="Los Tres en el Movistar Arena", price=25_000)
-        purchase = purchase_create(user=buyer, event_id=event.pk, quantity=quantity)
+        purchase = purchase_create(user=buyer, event_pk=event.pk, quantity=quantity)
         for to in PATHS[status]:
             purchase, _ = purchase_transition(purchase_id=purchase.pk, to=to, reason="test")
         response = client.get(purchase.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)

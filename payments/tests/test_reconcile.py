@@ -40,7 +40,7 @@ def test_a_row_that_always_fails_does_not_stop_300_others_behind_it(
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
     event = make_event(price=1_000, capacity=400)
-    purchases = [purchase_create(user=user, event_id=event.pk, quantity=1) for _ in range(301)]
+    purchases = [purchase_create(user=user, event_pk=event.pk, quantity=1) for _ in range(301)]
     stuck = purchases[0]
     purchase_transition(purchase_id=stuck.pk, to=S.SOLVING)
     _paid_at_the_exchange(exchange, stuck)

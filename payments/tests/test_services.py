@@ -35,7 +35,7 @@ def test_a_purchase_debits_the_wallet_takes_the_seats_and_queues_the_payment(
 ):
     event = make_event(price=25_000, capacity=10)
     with django_capture_on_commit_callbacks(execute=True):
-        purchase = purchase_create(user=buyer, event_id=event.pk, quantity=2)
+        purchase = purchase_create(user=buyer, event_pk=event.pk, quantity=2)
 
     assert (purchase.status, purchase.amount, purchase.unit_price) == (S.RESERVED, 50_000, 25_000)
     assert _state(buyer, event) == (50_000, 8)
@@ -59,7 +59,7 @@ def test_a_stuck_purchase_pushed_again_and_again_is_queued_once_until_its_job_ru
             drive(**kwargs)
 
     with django_capture_on_commit_callbacks(execute=True):
-        purchase = purchase_create(user=buyer, event_id=make_event().pk, quantity=1)
+        purchase = purchase_create(user=buyer, event_pk=make_event().pk, quantity=1)
     queue = django_rq.get_queue("payments")
     for _ in range(3):  # the reconciler, every few seconds, while the payments worker is away
         purchase_drive(purchase_id=purchase.pk)
@@ -85,9 +85,9 @@ def test_a_stuck_purchase_pushed_again_and_again_is_queued_once_until_its_job_ru
 
 def test_the_last_seat_can_be_bought_and_then_the_event_is_sold_out(buyer, make_event):
     event = make_event(capacity=3)
-    purchase_create(user=buyer, event_id=event.pk, quantity=3)
+    purchase_create(user=buyer, event_pk=event.pk, quantity=3)
     with pytest.raises(SoldOut):
-        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+        purchase_create(user=buyer, event_pk=event.pk, quantity=1)
     assert _state(buyer, event)[1] == 0
 
 
@@ -96,7 +96,7 @@ def test_short_funds_move_nothing(make_user, make_event):
     wallet_deposit(wallet_id=poor.wallet.pk, amount=10_000)
     event = make_event(price=25_000)
     with pytest.raises(InsufficientFunds):
-        purchase_create(user=poor, event_id=event.pk, quantity=1)
+        purchase_create(user=poor, event_pk=event.pk, quantity=1)
     assert _state(poor, event) == (10_000, event.capacity)
     assert not Purchase.objects.exists()
 
@@ -104,7 +104,7 @@ def test_short_funds_move_nothing(make_user, make_event):
 def test_too_few_seats_move_nothing(buyer, make_event):
     event = make_event(capacity=5, available=1)
     with pytest.raises(SoldOut) as exc:
-        purchase_create(user=buyer, event_id=event.pk, quantity=2)
+        purchase_create(user=buyer, event_pk=event.pk, quantity=2)
     assert exc.value.details == {"available": 1, "requested": 2}
     assert _state(buyer, event) == (100_000, 1)
 
@@ -112,25 +112,25 @@ def test_too_few_seats_move_nothing(buyer, make_event):
 @pytest.mark.parametrize("quantity", [0, -1, 11, 2.5, "2", True])
 def test_bad_quantities_are_refused(buyer, make_event, quantity):
     with pytest.raises(InvalidInput):
-        purchase_create(user=buyer, event_id=make_event().pk, quantity=quantity)
+        purchase_create(user=buyer, event_pk=make_event().pk, quantity=quantity)
 
 
 def test_an_unknown_event_is_not_found(buyer):
     with pytest.raises(EventNotFound):
-        purchase_create(user=buyer, event_id=999_999, quantity=1)
+        purchase_create(user=buyer, event_pk=999_999, quantity=1)
 
 
 def test_a_past_event_cannot_be_bought(buyer, make_event):
     event = make_event(date=timezone.now() - dt.timedelta(minutes=1))
     with pytest.raises(EventPast):
-        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+        purchase_create(user=buyer, event_pk=event.pk, quantity=1)
     assert _state(buyer, event) == (100_000, event.capacity)
 
 
 def test_a_free_event_is_refused_rather_than_sent_to_the_exchange(buyer, make_event):
     event = make_event(price=0)
     with pytest.raises(EventFree):
-        purchase_create(user=buyer, event_id=event.pk, quantity=1)
+        purchase_create(user=buyer, event_pk=event.pk, quantity=1)
     assert not Purchase.objects.exists()
 
 
@@ -143,17 +143,17 @@ def test_a_submitted_purchase_can_never_expire(reserved):
 
 def test_the_same_idempotency_key_buys_once(buyer, make_event):
     event = make_event(price=1_000)
-    first = purchase_create(user=buyer, event_id=event.pk, quantity=2, idempotency_key="k")
-    again = purchase_create(user=buyer, event_id=event.pk, quantity=2, idempotency_key="k")
+    first = purchase_create(user=buyer, event_pk=event.pk, quantity=2, idempotency_key="k")
+    again = purchase_create(user=buyer, event_pk=event.pk, quantity=2, idempotency_key="k")
     assert first.pk == again.pk
     assert _state(buyer, event) == (98_000, event.capacity - 2)
     with pytest.raises(IdempotencyConflict):
-        purchase_create(user=buyer, event_id=event.pk, quantity=3, idempotency_key="k")
+        purchase_create(user=buyer, event_pk=event.pk, quantity=3, idempotency_key="k")
 
 
 @pytest.fixture
 def reserved(buyer, make_event):
-    return purchase_create(user=buyer, event_id=make_event(price=10_000, capacity=5).pk, quantity=2)
+    return purchase_create(user=buyer, event_pk=make_event(price=10_000, capacity=5).pk, quantity=2)
 
 
 def test_a_transition_applied_twice_changes_once(reserved):
@@ -213,7 +213,7 @@ def test_a_purchase_survives_redis_being_down_when_its_payment_is_queued(
 ):
     settings.RQ_QUEUES = {**settings.RQ_QUEUES, "payments": {"URL": "redis://127.0.0.1:9/0"}}
 
-    purchase = purchase_create(user=buyer, event_id=make_event().pk, quantity=1)
+    purchase = purchase_create(user=buyer, event_pk=make_event().pk, quantity=1)
 
     # Committed, money and seats taken; the reconciler pushes it once Redis is back.
     assert Purchase.objects.get(pk=purchase.pk).status == S.RESERVED

@@ -45,7 +45,7 @@ def buyer(make_user):
 
 @pytest.fixture
 def reserved(buyer, make_event):
-    return purchase_create(user=buyer, event_id=make_event(price=10_000).pk, quantity=1)
+    return purchase_create(user=buyer, event_pk=make_event(price=10_000).pk, quantity=1)
 
 
 def _balance(user) -> int:

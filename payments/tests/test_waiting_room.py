@@ -168,9 +168,9 @@ def test_an_expired_token_is_refused(client_for, rushed):
 def test_a_token_for_another_event_or_user_or_forged_is_refused(client_for, rushed, make_event):
     client, other = client_for(), client_for()
     tokens = [
-        admission_token_issue(user_id=client.user.pk, event_id=make_event().pk),
-        admission_token_issue(user_id=other.user.pk, event_id=rushed.pk),
-        admission_token_issue(user_id=client.user.pk, event_id=rushed.pk)[:-2] + "xx",
+        admission_token_issue(user_id=client.user.pk, event_pk=make_event().pk),
+        admission_token_issue(user_id=other.user.pk, event_pk=rushed.pk),
+        admission_token_issue(user_id=client.user.pk, event_pk=rushed.pk)[:-2] + "xx",
     ]
     for token in tokens:
         response = _buy(client, rushed, token)

@@ -30,7 +30,7 @@ def submitted(make_user, make_event):
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=50_000)
     purchase = purchase_create(
-        user=user, event_id=make_event(price=10_000, capacity=4).pk, quantity=2
+        user=user, event_pk=make_event(price=10_000, capacity=4).pk, quantity=2
     )
     purchase_transition(purchase_id=purchase.pk, to=S.SOLVING, deposit_token=uuid.uuid4())
     purchase, _ = purchase_transition(purchase_id=purchase.pk, to=S.SUBMITTED)
@@ -115,7 +115,7 @@ def test_a_validation_for_another_group_or_deposit_token_is_refused(client, subm
 def test_a_verdict_after_a_local_expiry_is_recorded_for_staff(client, make_user, make_event):
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=10_000)
-    purchase = purchase_create(user=user, event_id=make_event(price=10_000).pk, quantity=1)
+    purchase = purchase_create(user=user, event_pk=make_event(price=10_000).pk, quantity=1)
     purchase_transition(purchase_id=purchase.pk, to=S.EXPIRED, reason="deadline")
 
     assert _post(client, _verdict(purchase, True)).status_code == 204

@@ -66,7 +66,7 @@ def test_the_purchases_list_writes_short_months_in_lower_case(client, make_user,
     buyer = make_user()
     wallet_deposit(wallet_id=buyer.wallet.pk, amount=25_000)
     event = make_event(price=25_000, date=dt.datetime(2026, 12, 14, 20, 0, tzinfo=SANTIAGO))
-    purchase_create(user=buyer, event_id=event.pk, quantity=1)
+    purchase_create(user=buyer, event_pk=event.pk, quantity=1)
     client.force_login(buyer)
 
     page = client.get("/purchases/").content.decode()

@@ -74,7 +74,7 @@ def make_purchase(buyer, make_event):
             price=price,
         )
         purchase = purchase_create(
-            user=user, event_id=event.pk, quantity=quantity, language=language
+            user=user, event_pk=event.pk, quantity=quantity, language=language
         )
         for to in PATHS[status]:
             purchase, _ = purchase_transition(purchase_id=purchase.pk, to=to, reason="test")

@@ -55,8 +55,8 @@ def door_purchase(make_purchase):
     return make
 
 
-def _scan(client, code: str, event_id: int):
-    response = client.post(URL, {"code": code, "event": event_id})
+def _scan(client, code: str, event_pk: int):
+    response = client.post(URL, {"code": code, "event": event_pk})
     assert response.status_code == 200
     return response
 
@@ -260,7 +260,7 @@ def test_the_service_refuses_a_ticket_when_the_door_is_not_on_the_events_day(doo
         ticket_check_in(
             code=code,
             staff_user=None,
-            event_id=purchase.event_id,
+            event_pk=purchase.event_id,
             today=timezone.localdate() + dt.timedelta(days=1),
         )
     assert refused.value.code == "ticket_wrong_day"

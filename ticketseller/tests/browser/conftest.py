@@ -16,10 +16,10 @@ def shopper(live_server, page: Page, make_user, make_event):
     user = make_user("antonia", password=PASSWORD, first_name="Antonia", last_name="Zúñiga")
     wallet_deposit(wallet_id=user.wallet.pk, amount=200_000, reference="Deposit from the website")
     event = make_event(name="Festival de Viña: noche de la cumbia chilena", price=25_000)
-    confirmed = purchase_create(user=user, event_id=event.pk, quantity=2)
+    confirmed = purchase_create(user=user, event_pk=event.pk, quantity=2)
     for to in (S.SOLVING, S.SUBMITTED, S.VALIDATED):
         purchase_transition(purchase_id=confirmed.pk, to=to, reason="test")
-    purchase_create(user=user, event_id=event.pk, quantity=1)
+    purchase_create(user=user, event_pk=event.pk, quantity=1)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "antonia")
     page.fill("#id_password", PASSWORD)
