@@ -1,9 +1,13 @@
-"""Fixtures shared by every app's tests: users, API clients, events, and the browser."""
+"""Fixtures shared by every app's tests: users, API clients, events, the browser, SMTP."""
 
 import datetime as dt
+import email
+import email.message
+import email.policy
 import itertools
 import os
 import shutil
+import socket
 import uuid
 from decimal import Decimal
 
@@ -134,3 +138,37 @@ def exchange(settings):
     with start_exchange(max_secret=2_000, challenges=3, events=30, solution_timeout=60) as handle:
         settings.EXCHANGE_URL = handle.url
         yield handle
+
+
+class SmtpInbox:
+    """aiosmtpd handler: keeps every message it accepts; `refuse` answers a temporary error."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Requested action aborted: try again later"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on a free port, and Django sending to it."""
+    from aiosmtpd.controller import Controller  # a dev dependency: only where a test asks
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = False, "", ""
+    settings.DEFAULT_FROM_EMAIL = "Productora Andes <entradas@andes.example.cl>"
+    yield inbox
+    controller.stop()

@@ -1,13 +1,9 @@
 """Password reset end to end through a real SMTP server (aiosmtpd on a free port): the link
 arrives, sets a new password once, and the same link no longer works afterwards."""
 
-import email
-import email.policy
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -21,37 +17,12 @@ OLD, NEW = "s3cret-pass-123", "nueva-clave-larga-42"
 LINK = re.compile(r"https://tickets\.example\.cl(/accounts/password/reset/[^/\s]+/[^/\s]+/)")
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = False, "", ""
-    settings.DEFAULT_FROM_EMAIL = "Productora Andes <entradas@andes.example.cl>"
+def smtp(smtp, settings):
+    """The shared SMTP server (conftest.py), and the shop's name and address in the links."""
     settings.SELLER_NAME = "Productora Andes"
     settings.SITE_URL = "https://tickets.example.cl"
-    yield inbox
-    controller.stop()
+    return smtp
 
 
 def _text(message) -> str:

@@ -6,11 +6,9 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 
 from payments.delivery import services
@@ -21,43 +19,6 @@ from payments.models import Purchase, PurchaseStatus
 
 S = PurchaseStatus
 WEBHOOK = "/api/v1/exchange/validations/"
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "451 Requested action aborted: try again later"
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "Productora Andes <entradas@andes.example.cl>"
-    yield inbox
-    controller.stop()
 
 
 def _webhook(client, purchase, *, valid: bool):
