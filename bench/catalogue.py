@@ -31,6 +31,11 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
+
+from stack import load_average as loadavg
+from stack import wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
@@ -46,22 +51,6 @@ def sh(script: str, *args: str, env=None) -> str:
 
 def free_port() -> int:
     return int(sh("free_port").strip())
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 class Servers:
