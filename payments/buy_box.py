@@ -10,7 +10,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from ticketseller.templatetags.money import format_clp
 from wallet.selectors import wallet_balance_for_user
 
 
@@ -42,9 +45,14 @@ def buy_box(*, event, user, quantity: int | None = None) -> dict:
         "total": total,
         "buy_token": uuid.uuid4(),  # a fresh token per rendered form: a double click buys once
         "balance": None,
+        "summaries": [],
     }
     if user.is_authenticated:
         balance = wallet_balance_for_user(user=user)
+        context["summaries"] = [
+            (n, buy_summary(quantity=n, unit_price=event.price, balance=balance))
+            for n in context["quantities"]
+        ]
         missing = max(total - balance, 0)
         context.update(
             balance=balance,
@@ -62,3 +70,19 @@ def wallet_top_up_url(*, amount: int, next_path: str) -> str:
     """The wallet page with the deposit form pre-filled, coming back to `next_path`."""
     amount = max(amount, settings.WALLET_DEPOSIT_MIN)
     return f"{reverse('wallet:detail')}?{urlencode({'amount': amount, 'next': next_path})}"
+
+
+def buy_summary(*, quantity: int, unit_price: int, balance: int | None) -> str:
+    """One sentence for the review step: "2 entradas × $25.000 = $50.000, tu saldo después: $X"."""
+    total = unit_price * quantity
+    line = ngettext(
+        "%(n)s ticket × %(price)s = %(total)s",
+        "%(n)s tickets × %(price)s = %(total)s",
+        quantity,
+    ) % {"n": quantity, "price": format_clp(unit_price), "total": format_clp(total)}
+    if balance is None:
+        return line
+    return _("%(line)s, your balance after: %(after)s") % {
+        "line": line,
+        "after": format_clp(balance - total),
+    }

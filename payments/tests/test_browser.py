@@ -35,6 +35,7 @@ def test_buy_and_watch_the_status_change_without_reloading(stack, page: Page, ma
     page.goto(f"{stack.web_url}/events/{event.pk}/")
     page.get_by_test_id("buy-quantity").select_option("2")
     page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the review step
     expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
     page.evaluate("window.__samePage = true")  # gone if the page reloads
 
@@ -65,6 +66,7 @@ def test_buy_then_download_the_ticket_pdf(stack, page: Page, make_user):
     page.fill("#id_password", "una-clave-larga-99")
     page.locator("[data-testid=login-form] button[type=submit]").click()
     page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the review step
 
     link = page.get_by_test_id("ticket-link")
     expect(link).to_be_visible(timeout=30_000)  # appears once validated and rendered

@@ -44,6 +44,7 @@ def test_the_line_page_admits_by_itself_and_the_buy_form_buys(
     settings.WAITING_ROOM_RATE = 1000.0  # the line reaches the shopper
     expect(page.get_by_test_id("admitted")).to_be_visible(timeout=15_000)
     page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the review step
 
     expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
     assert Purchase.objects.filter(user=shopper, event=event).count() == 1

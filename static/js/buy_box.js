@@ -32,6 +32,35 @@
       link.href = url.pathname + url.search;
     }
     select.addEventListener("change", update);
+    setUpConfirm(form, select);
+  }
+  /* The review step in the page: "Buy" opens a modal dialog (focus moves into it, its
+     description is the summary, Escape or "Cancel" closes it and focus goes back to "Buy");
+     its "Confirm purchase" is the only button that posts to the create view, with the same
+     form and so the same idempotency token. Without this script "Buy" posts to the review page. */
+  function setUpConfirm(form, select) {
+    var dialog = form.querySelector('dialog[data-role="confirm"]');
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    var buy = form.querySelector('[data-testid="buy-submit"]');
+    var confirm = dialog.querySelector('[data-testid="buy-confirm"]');
+    var sent = false;
+    form.addEventListener("submit", function (event) {
+      if (event.submitter === confirm) {
+        if (sent) { event.preventDefault(); return; }  // one create per click of "Confirm"
+        sent = true;
+        return;
+      }
+      event.preventDefault();
+      dialog.querySelectorAll("[data-summary-for]").forEach(function (line) {
+        line.hidden = line.dataset.summaryFor !== select.value;
+      });
+      dialog.showModal();
+      confirm.focus();
+    });
+    dialog.querySelector('[data-role="cancel"]').addEventListener("click", function () {
+      dialog.close();
+    });
+    dialog.addEventListener("close", function () { if (!sent) { buy.focus(); } });
   }
   document.querySelectorAll('form[data-testid="buy-form"][data-price]').forEach(setUp);
 })();
