@@ -82,6 +82,11 @@ def buy_summary(*, quantity: int, unit_price: int, balance: int | None) -> str:
     ) % {"n": quantity, "price": format_clp(unit_price), "total": format_clp(total)}
     if balance is None:
         return line
+    if balance < total:  # not a negative balance: what is missing (the box links to a top-up)
+        return _("%(line)s, you are %(missing)s short") % {
+            "line": line,
+            "missing": format_clp(total - balance),
+        }
     return _("%(line)s, your balance after: %(after)s") % {
         "line": line,
         "after": format_clp(balance - total),

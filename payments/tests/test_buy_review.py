@@ -110,3 +110,12 @@ def test_a_review_of_too_many_tickets_says_how_many_are_left(buyer, make_event):
     assert response.url == f"{event.get_absolute_url()}?quantity=5"
     assert "Solo quedan 2 entradas" in buyer.get(response.url).content.decode()
     assert not Purchase.objects.exists()
+
+
+def test_on_short_funds_the_review_says_what_is_missing_not_a_negative_balance(buyer, make_event):
+    event = make_event(price=40_000)
+
+    page = _review(buyer, event, quantity=3).content.decode()
+
+    assert "3 entradas × $40.000 = $120.000, te faltan $20.000" in page
+    assert 'data-testid="buy-top-up"' in page
