@@ -4,6 +4,7 @@ is described by the summary; Escape and "Cancelar" buy nothing; "Confirmar compr
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from payments.models import Purchase
@@ -63,3 +64,26 @@ def test_escape_and_cancel_close_the_step_without_buying(on_the_event_page):
     expect(dialog).to_be_hidden()
     expect(page.get_by_test_id("buy-submit")).to_be_focused()
     assert not Purchase.objects.exists()
+
+
+def _serious_violations(page: Page) -> list[str]:
+    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    violations = Axe().run(page, options=wcag_aa).response["violations"]
+    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def test_the_confirm_step_and_the_review_page_pass_axe_and_the_page_buys(on_the_event_page):
+    page = on_the_event_page
+    page.get_by_test_id("buy-submit").click()
+    expect(page.get_by_test_id("buy-confirm-dialog")).to_be_visible()
+    assert _serious_violations(page) == []
+
+    page.get_by_test_id("buy-cancel").click()
+    page.evaluate("document.querySelector('[data-testid=buy-form]').submit()")  # as without JS
+    expect(page.get_by_test_id("buy-review")).to_be_visible()
+    assert _serious_violations(page) == []
+    assert not Purchase.objects.exists()
+
+    page.get_by_test_id("review-confirm").click()
+    expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
+    assert Purchase.objects.count() == 1
