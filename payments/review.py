@@ -20,7 +20,7 @@ from payments.buy_box import (
     buy_summary,
     event_path_with_quantity,
 )
-from payments.views import _back_to_event, _too_many_message
+from payments.views import back_to_event, too_many_message
 
 
 @login_required
@@ -31,10 +31,10 @@ def purchase_review_view(request, event_pk: int):
     asked = buy_quantity_from(request.POST.get("quantity"))
     if not form.is_valid():  # the same answers the create view gives, before anything is asked
         if asked is not None and asked > buy_quantity_max(event=event):
-            messages.error(request, _too_many_message(event))
+            messages.error(request, too_many_message(event))
         else:
             messages.error(request, _("Choose how many tickets to buy."))
-        return _back_to_event(event, asked)
+        return back_to_event(event, asked)
     quantity = form.cleaned_data["quantity"]
     box = buy_box(event=event, user=request.user, quantity=quantity)
     return render(

@@ -26,7 +26,7 @@ from wallet.errors import InsufficientFunds
 from wallet.selectors import wallet_balance_for_user
 
 
-def _too_many_message(event: Event) -> str:
+def too_many_message(event: Event) -> str:
     """What to say when the buyer asks for more tickets than may be bought now."""
     if event.available == 0:
         return _("Sold out: there are no tickets left.")
@@ -39,7 +39,7 @@ def _too_many_message(event: Event) -> str:
     }
 
 
-def _back_to_event(event: Event, quantity: int | None):
+def back_to_event(event: Event, quantity: int | None):
     """The event page again, with the quantity the buyer chose (it survives the error)."""
     if quantity is None:
         return redirect(event)
@@ -54,10 +54,10 @@ def purchase_create_view(request, event_pk: int):
     asked = buy_quantity_from(request.POST.get("quantity"))
     if not form.is_valid():
         if asked is not None and asked > buy_quantity_max(event=event):
-            messages.error(request, _too_many_message(event))
+            messages.error(request, too_many_message(event))
         else:
             messages.error(request, _("Choose how many tickets to buy."))
-        return _back_to_event(event, asked)
+        return back_to_event(event, asked)
     key = f"form:{form.cleaned_data['token']}"
     try:
         purchase_admission_check(
@@ -78,8 +78,8 @@ def purchase_create_view(request, event_pk: int):
         return redirect("events:queue", event.pk)
     except SoldOut:  # seats went while the buyer chose: say how many are left now
         event.refresh_from_db()
-        messages.error(request, _too_many_message(event))
-        return _back_to_event(event, asked)
+        messages.error(request, too_many_message(event))
+        return back_to_event(event, asked)
     except InsufficientFunds:
         missing = event.price * form.cleaned_data["quantity"] - wallet_balance_for_user(
             user=request.user
@@ -89,10 +89,10 @@ def purchase_create_view(request, event_pk: int):
             _("You are %(missing)s short for this purchase: add money to your wallet.")
             % {"missing": format_clp(max(missing, 0))},
         )
-        return _back_to_event(event, asked)
+        return back_to_event(event, asked)
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return _back_to_event(event, asked)
+        return back_to_event(event, asked)
     return redirect(purchase)
 
 
