@@ -28,6 +28,8 @@ def retry_delivery(modeladmin, request, queryset):
             messages.WARNING,
         )
         return
+    for obj in queryset:  # the admin's history of each object: who resent, and when
+        modeladmin.log_change(request, obj, str(_("Delivery queued again (ticket and email).")))
     modeladmin.message_user(
         request,
         ngettext(

@@ -168,6 +168,15 @@ def test_resend_ticket_queues_the_delivery_again(
 
     [job] = django_rq.get_queue("delivery").jobs
     assert job.kwargs == {"purchase_id": str(purchase.pk)}
+    # recorded in the audit trail: the purchase's admin history names who resent it
+    from django.contrib.admin.models import LogEntry
+
+    [entry] = LogEntry.objects.filter(object_id=str(purchase.pk))
+    assert entry.user.username == "boss"
+    assert entry.change_message in (
+        "Entrega encolada de nuevo (entrada y correo).",
+        "Delivery queued again (ticket and email).",
+    )
 
 
 def test_the_rq_dashboard_is_for_superusers_only(
