@@ -169,3 +169,19 @@ def wait_for(check, *, timeout: float, every: float = 0.05, what: str = "the con
         if time.monotonic() > give_up:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(every)
+
+
+def ticket_when_ready(page, href: str):
+    """The ticket at `href`, with the browser's session. The link shows as soon as the payment
+    is confirmed, possibly while the delivery worker still renders the PDF: that answers 409
+    (the page version says "being prepared" and refreshes itself), nothing else."""
+
+    from urllib.parse import urljoin
+
+    url = urljoin(page.url, href)  # the page's links are relative
+
+    def fetched():
+        response = page.request.get(url)
+        return None if response.status == 409 else response
+
+    return wait_for(fetched, timeout=30, every=0.5, what="the ticket PDF")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from events.models import Event
+from payments.tests.stack import ticket_when_ready
 from wallet.services import wallet_deposit
 
 pytestmark = [
@@ -70,7 +71,7 @@ def test_buy_then_download_the_ticket_pdf(stack, page: Page, make_user):
 
     link = page.get_by_test_id("ticket-link")
     expect(link).to_be_visible(timeout=30_000)  # appears once validated and rendered
-    response = page.request.get(link.get_attribute("href"))  # with the browser's session
+    response = ticket_when_ready(page, link.get_attribute("href"))  # the browser's session
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")

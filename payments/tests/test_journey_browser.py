@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from events.models import Event
-from payments.tests.stack import wait_for
+from payments.tests.stack import ticket_when_ready as download
 from wallet.services import wallet_deposit
 
 pytestmark = [
@@ -82,20 +82,6 @@ def log_in(page: Page, url: str, username: str, next_path: str) -> None:
     page.wait_for_load_state("load")  # the buy box's script listens before we choose
 
 
-def download(page: Page, href: str):
-    """The ticket, with the browser's session. The link shows as soon as the payment is
-    confirmed, possibly while the jobs worker is still rendering the PDF: that answers 409
-    `ticket_not_ready` (retry after a few seconds, as the API documents), nothing else."""
-
-    def fetched():
-        response = page.request.get(href)
-        if response.status == 409 and response.json()["error"]["code"] == "ticket_not_ready":
-            return None
-        return response
-
-    return wait_for(fetched, timeout=30, every=0.5, what="the ticket PDF")
-
-
 def start_pipeline(stack) -> None:
     stack.processes.jobs_worker()
     stack.processes.challenge_worker("w1")
@@ -148,6 +134,7 @@ def test_a_new_buyer_signs_up_buys_and_downloads_without_scrolling_sideways(
     expect(page.get_by_test_id("buy-total")).to_have_text(clp(2 * event.price))
     expect(page.get_by_test_id("buy-balance-after")).to_have_text(clp(200_000 - 2 * event.price))
     page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the review step
     expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
     assert_fits(page)
 
@@ -181,7 +168,8 @@ def test_short_funds_lead_to_a_prefilled_deposit_and_back_to_the_same_quantity(
     short = page.get_by_test_id("buy-short")
     expect(short).to_be_visible()
     expect(short).to_contain_text("Te faltan $12.000.")
-    page.get_by_test_id("buy-submit").click()  # the server refuses and says the same
+    page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the server refuses and says the same
 
     expect(page).to_have_url(re.compile(rf"{re.escape(event.get_absolute_url())}\?quantity=3$"))
     expect(page.locator(".messages")).to_contain_text("Te faltan $12.000 para esta compra")
@@ -222,6 +210,7 @@ def test_a_rejected_payment_shows_the_refund_and_no_finished_progress(
 
     page.get_by_test_id("buy-quantity").select_option("2")
     page.get_by_test_id("buy-submit").click()
+    page.get_by_test_id("buy-confirm").click()  # the review step
     expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
 
     expect(page.get_by_test_id("purchase-status")).to_have_text(text["rejected"], timeout=30_000)

@@ -32,6 +32,7 @@
       link.href = url.pathname + url.search;
     }
     select.addEventListener("change", update);
+    update();  // a quantity chosen before this script loaded (or kept by the browser) counts too
     setUpConfirm(form, select);
   }
   /* The review step in the page: "Buy" opens a modal dialog (focus moves into it, its

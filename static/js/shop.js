@@ -149,7 +149,9 @@
       if (ticket && purchase.ticket_url && !ticket.querySelector("a")) {
         ticket.innerHTML = "";
         const link = document.createElement("a");
-        link.href = purchase.ticket_url;
+        // The page's address, not the API's: while the PDF is still rendering it shows a
+        // "being prepared" page that refreshes itself, where the API answers 409 in JSON.
+        link.href = `/purchases/${id}/ticket/`;
         link.className = "button button-small";
         link.dataset.testid = "ticket-link";
         link.textContent = node.dataset.downloadLabel || "Download";
