@@ -82,6 +82,21 @@ def log_in(page: Page, url: str, username: str, next_path: str) -> None:
     page.wait_for_load_state("load")  # the buy box's script listens before we choose
 
 
+def sign_up(page: Page, username: str) -> None:
+    """From the header's menu to the wallet page of a new account."""
+    open_menu(page)
+    page.get_by_test_id("nav-signup").click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    assert_fits(page)
+    page.fill("#id_username", username)
+    page.fill("#id_email", f"{username}@example.cl")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.locator("[data-testid=signup-form] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/wallet/$"))
+    assert_fits(page)
+
+
 def start_pipeline(stack) -> None:
     stack.processes.jobs_worker()
     stack.processes.challenge_worker("w1")
@@ -101,17 +116,7 @@ def test_a_new_buyer_signs_up_buys_and_downloads_without_scrolling_sideways(
     choose_language(page, language)
     assert_fits(page)
 
-    open_menu(page)
-    page.get_by_test_id("nav-signup").click()
-    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
-    assert_fits(page)
-    page.fill("#id_username", f"renata_{language}")
-    page.fill("#id_email", f"renata_{language}@example.cl")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.locator("[data-testid=signup-form] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/wallet/$"))
-    assert_fits(page)
+    sign_up(page, f"renata_{language}")
 
     page.get_by_test_id("deposit-amount").fill("200.000")
     page.get_by_test_id("deposit-submit").click()
