@@ -1,5 +1,6 @@
 import pytest
 from django.db.models import Sum
+from rest_framework.test import APIClient
 
 from events.models import Event
 from events.services import events_sync_from_exchange
@@ -127,3 +128,17 @@ def stack(request, live_server, settings, redis_flushed, tmp_path, exchange):
         master.stop()
         if getattr(request.node, "call_failed", False):
             print(processes.logs())  # the workers' side of the story
+
+
+@pytest.fixture
+def client_for(make_user):
+    def make(money: int = 500_000) -> APIClient:
+        """An API client for a new buyer with `money` (`client.user` is the buyer)."""
+        user = make_user()
+        wallet_deposit(wallet_id=user.wallet.pk, amount=money)
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return make

@@ -6,11 +6,9 @@ import time
 import pytest
 from django.core import signing
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from events.waiting_room import TOKEN_SALT, admission_token_issue
 from payments.models import Purchase
-from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 BUY = "/api/v1/purchases/"
@@ -25,19 +23,6 @@ def slow_room(settings):
     """Admission so slow that nobody beyond the first in line gets in during a test."""
     settings.WAITING_ROOM_RATE = 0.001
     settings.WAITING_ROOM_BURST = 0
-
-
-@pytest.fixture
-def client_for(make_user):
-    def make(money: int = 500_000) -> APIClient:
-        user = make_user()
-        wallet_deposit(wallet_id=user.wallet.pk, amount=money)
-        client = APIClient()
-        client.force_authenticate(user)
-        client.user = user
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from events.waiting_room import waiting_room_is_on
 from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_transition
-from wallet.services import wallet_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 BUY = "/api/v1/purchases/"
@@ -28,18 +26,6 @@ def pipeline_of_two(settings):
     waiting_room.GAUGE_MEMO_SECONDS = 0
     yield
     waiting_room.GAUGE_MEMO_SECONDS = saved
-
-
-@pytest.fixture
-def client_for(make_user):
-    def make() -> APIClient:
-        user = make_user()
-        wallet_deposit(wallet_id=user.wallet.pk, amount=500_000)
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def _queue(event) -> str:
