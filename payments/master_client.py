@@ -3,11 +3,11 @@
 import logging
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
 from redis.exceptions import RedisError
 
 from ticketseller.http import DependencyDown, JsonClient, json_client
+from ticketseller.queues import queue_connection
 
 log = logging.getLogger(__name__)
 # Written by the master after each result (docs/api.md, "Progress"): read here so a page
@@ -58,7 +58,7 @@ def job_detail(*, job_id: str, timeout: float = 1.0) -> dict | None:
 def job_progress(*, job_id: str) -> int | None:
     """How many of the job's challenges are solved, or None when not known (yet)."""
     try:
-        value = django_rq.get_connection("payments").get(PROGRESS_KEY.format(job_id=job_id))
+        value = queue_connection("payments").get(PROGRESS_KEY.format(job_id=job_id))
     except RedisError:
         log.warning("could not read the progress of master job %s", job_id)
         return None

@@ -21,12 +21,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import django_rq
 from django.conf import settings
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_on_queue, job_worker_gone
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def periodic_enqueue(
     """Queue `task` unless its previous run is still waiting or running. Returns what it did:
     "enqueued", "busy", or "requeued" (a run that was lost, see the module docstring)."""
     now = time.monotonic() if now is None else now
-    queue = queue or django_rq.get_queue(QUEUE)
+    queue = queue or get_queue(QUEUE)
     try:
         job = Job.fetch(task.job_id, connection=queue.connection)
         status = job.get_status()
@@ -112,7 +112,7 @@ def periodic_enqueue(
 def periodic_tick(tasks: list[Periodic], *, lost: LostJobs, queue: Queue | None = None) -> None:
     """One pass of the clock: expire abandoned runs, then queue each task that is due."""
     now = time.monotonic()
-    queue = queue or django_rq.get_queue(QUEUE)
+    queue = queue or get_queue(QUEUE)
     try:
         queue.started_job_registry.cleanup()
     except Exception:  # Redis hiccup: try on the next tick

@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import uuid
 
-import django_rq
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -55,6 +54,7 @@ from payments.delivery.models import (
 from payments.delivery.pdf_data import ticket_data_for
 from payments.delivery.selectors import check_in_get
 from payments.models import FINAL_STATES, Purchase, PurchaseStatus
+from ticketseller.queues import get_queue
 
 log = logging.getLogger(__name__)
 S = PurchaseStatus
@@ -120,7 +120,7 @@ def delivery_enqueue(*, purchase_id: uuid.UUID | str) -> bool:
     """
     job_id = delivery_job_id(purchase_id)
     try:
-        queue = django_rq.get_queue("delivery")
+        queue = get_queue("delivery")
         if not _delivery_job_pending(queue, job_id):
             queue.connection.lrem(queue.intermediate_queue_key, 0, job_id)  # a lost copy
             queue.enqueue(

@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import uuid
 
-import django_rq
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from payments.delivery.services import purchase_outcome_changed
 from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
+from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_pending
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_refund
@@ -42,7 +42,7 @@ def _enqueue(job: str, *, purchase_id: str, **kwargs) -> None:
     purchase into an error page."""
     job_id = f"{job.rsplit('.', 1)[-1]}-{purchase_id}"
     try:
-        queue = django_rq.get_queue("payments")
+        queue = get_queue("payments")
         if job_pending(queue, job_id):
             return
         queue.enqueue(job, job_id=job_id, retry=JOB_RETRY, purchase_id=purchase_id, **kwargs)

@@ -8,10 +8,10 @@ row cannot crash-loop them.
 import signal
 import time
 
-import django_rq
 from django.core.management.base import BaseCommand
 
 from ticketseller.periodic import QUEUE, LostJobs, periodic_tick, schedule
+from ticketseller.queues import get_queue
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         tasks, lost = schedule(), LostJobs()
-        queue = django_rq.get_queue(QUEUE)  # one client (and connection pool) for the clock
+        queue = get_queue(QUEUE)  # one client (and connection pool) for the clock
         self.stdout.write(", ".join(f"{t.job} every {t.every:g}s" for t in tasks))
         while running:
             periodic_tick(tasks, lost=lost, queue=queue)
