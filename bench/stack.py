@@ -27,26 +27,43 @@ NO_ANSWER = 0
 
 
 def call(method: str, path: str, body=None, token: str | None = None, *, base: str = WEB,
-         headers: dict | None = None, timeout: float = 30):  # fmt: skip
-    """(status, JSON body); status 0 when the server gave no answer."""
+         headers: dict | None = None, timeout: float = 30, seen: dict | None = None):  # fmt: skip
+    """(status, JSON body); status 0 when the server gave no answer.
+
+    `seen` (a dict kept by the caller) makes it a browser's conditional GET: the last ETag
+    goes out as If-None-Match, and a 304 answers the body kept from before."""
+    headers = dict(headers or {})
+    if seen and seen.get("etag"):
+        headers["If-None-Match"] = seen["etag"]
+    status, answer, etag = _call(method, path, body, token, base, headers, timeout)
+    if seen is not None:
+        if status == 304:
+            return 200, seen.get("body")
+        if etag:
+            seen.update(etag=etag, body=answer)
+    return status, answer
+
+
+def _call(method, path, body, token, base, headers, timeout):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method)
     request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Token {token}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
+            etag = response.headers.get("ETag")
+            return response.status, json.loads(response.read() or b"null"), etag
+    except urllib.error.HTTPError as exc:  # 304 comes here too
         raw = exc.read()
         try:
-            return exc.code, json.loads(raw or b"null")
+            return exc.code, json.loads(raw or b"null"), None
         except ValueError:  # an HTML error page
-            return exc.code, {"raw": raw[:200].decode(errors="replace")}
+            return exc.code, {"raw": raw[:200].decode(errors="replace")}, None
     except (OSError, TimeoutError) as exc:  # refused, reset, timed out
-        return NO_ANSWER, {"error": str(exc)}
+        return NO_ANSWER, {"error": str(exc)}, None
 
 
 def wait_until(check, timeout: float, what: str) -> None:

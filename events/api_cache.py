@@ -1,39 +1,19 @@
 """Cached, conditional GETs for the catalogue API (see events/catalogue_cache.py)."""
 
-import time
-
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 
 from events.catalogue_cache import Answer, answer_get, answer_set, catalogue_key, catalogue_version
-
-#: How long this process trusts a token it has looked up, for the catalogue's reads only.
-TOKEN_MEMORY_SECONDS = 30.0
-_TOKEN_MEMORY_SIZE = 10_000
+from ticketseller.api.token_memory import RememberedTokenAuthentication
 
 
-class CatalogueTokenAuthentication(TokenAuthentication):
-    """Token authentication that remembers a valid token for a few seconds in this process.
+class CatalogueTokenAuthentication(RememberedTokenAuthentication):
+    """The catalogue is public: who asks matters only to the per-user throttle, so a token
+    is trusted for longer here. Looking it up on every read cost about as much as serving
+    the cached answer itself."""
 
-    The catalogue is public: who asks matters only to the per-user throttle. Looking the token
-    up on every read cost about as much as serving the cached answer itself. A revoked token or
-    a deactivated user keeps reading the public catalogue for at most TOKEN_MEMORY_SECONDS;
-    every other endpoint checks the token on each request. An unknown token is still a 401.
-    """
-
-    _known: dict[str, tuple[float, tuple]] = {}
-
-    def authenticate_credentials(self, key):
-        now = time.monotonic()
-        known = self._known.get(key)
-        if known is not None and known[0] > now:
-            return known[1]
-        result = super().authenticate_credentials(key)
-        if len(self._known) >= _TOKEN_MEMORY_SIZE:
-            self._known.clear()
-        self._known[key] = (now + TOKEN_MEMORY_SECONDS, result)
-        return result
+    memory_seconds = 30.0
 
 
 class CatalogueCachedApiMixin:

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.token_memory import POLL_AUTHENTICATION
 
 
 class QueueTicketSerializer(serializers.Serializer):
@@ -40,6 +41,8 @@ def _event(pk: int) -> Event:
 class EventQueueApi(APIView):
     """An event's waiting room. Every client may, and under load must, pass through it
     before buying."""
+
+    authentication_classes = POLL_AUTHENTICATION  # polled: a checked token is remembered
 
     @extend_schema(
         request=None,

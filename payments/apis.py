@@ -1,9 +1,12 @@
+import hashlib
 import json
 import logging
 import uuid
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError
@@ -19,11 +22,13 @@ from payments.selectors import (
     purchase_challenges_progress,
     purchase_get_for_user,
     purchase_list_for_user,
+    purchase_version,
 )
 from payments.services import purchase_apply_verdict, purchase_create
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
+from ticketseller.api.token_memory import POLL_AUTHENTICATION
 
 log = logging.getLogger(__name__)
 _ERRORS = {401: ErrorSerializer, 429: ErrorSerializer}
@@ -147,11 +152,36 @@ class PurchaseListCreateApi(generics.ListAPIView):
     tags=["purchases"], responses={200: PurchaseSerializer, 404: ErrorSerializer, **_ERRORS}
 )
 class PurchaseDetailApi(APIView):
+    """One of your purchases. The JSON answer carries an `ETag`: send it back in
+    `If-None-Match` when polling and you get `304 Not Modified` (no body) until something in
+    the answer changes."""
+
+    # A 304 costs one narrow query (`purchase_version`), not the purchase, its event and its
+    # history: most polls of a purchase in flight find it unchanged.
+
+    authentication_classes = POLL_AUTHENTICATION  # polled: a checked token is remembered
+
     def get(self, request, pk: uuid.UUID):
+        version = purchase_version(user=request.user, purchase_id=pk)
+        if version is None:
+            raise NotFound()
+        etag = None
+        if request.accepted_renderer.format == "json":
+            # The host (absolute ticket link) and the media type ("; indent=4") shape the body.
+            shape = (version, request.build_absolute_uri("/"), request.accepted_media_type)
+            etag = quote_etag(hashlib.sha256(repr(shape).encode()).hexdigest()[:32])
+            if not_modified := get_conditional_response(request._request, etag=etag):
+                not_modified["ETag"], not_modified["Cache-Control"] = etag, "private, no-cache"
+                return not_modified
+        # Read after the version: the body is never older than its ETag.
         purchase = purchase_get_for_user(user=request.user, purchase_id=pk)
         if purchase is None:
             raise NotFound()
-        return Response(PurchaseSerializer(purchase, context={"request": request}).data)
+        response = Response(PurchaseSerializer(purchase, context={"request": request}).data)
+        if etag:
+            response["ETag"] = etag
+            response["Cache-Control"] = "private, no-cache"  # always revalidate, never shared
+        return response
 
 
 class WorkersStatusSerializer(serializers.Serializer):

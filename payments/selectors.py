@@ -20,6 +20,26 @@ def purchase_get_for_user(*, user, purchase_id) -> Purchase | None:
     return purchase_list_for_user(user=user).filter(pk=purchase_id).first()
 
 
+def purchase_version(*, user, purchase_id) -> tuple | None:
+    """Everything the purchase's API answer is made of that can change, read in one narrow
+    query (plus the live progress while solving): equal versions, equal answers. Every
+    transition saves the purchase (a new `updated_at`) and adds its history row at once.
+    None when the purchase is not the user's."""
+    row = (
+        Purchase.objects.filter(user=user, pk=purchase_id)
+        .values_list("status", "updated_at", "challenges_total", "challenges_solved",
+                     "master_job_id")
+        .first()
+    )  # fmt: skip
+    if row is None:
+        return None
+    status, job_id = row[0], row[4]
+    live = None
+    if status == PurchaseStatus.SOLVING and job_id:
+        live = master_client.job_progress(job_id=str(job_id))
+    return (*row, live)
+
+
 def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
     """`{total, solved}`. While solving, the count the workers master publishes in Redis."""
     solved = purchase.challenges_solved

@@ -228,7 +228,7 @@ def test_the_catalogue_refuses_an_unknown_token_and_forgets_a_revoked_one(make_u
     assert client.get(LIST, HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
 
     token.delete()
-    api_cache.CatalogueTokenAuthentication._known.clear()  # as TOKEN_MEMORY_SECONDS passing
+    api_cache.CatalogueTokenAuthentication.forget_all()  # as memory_seconds passing
     assert client.get(LIST, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
 
 
