@@ -53,11 +53,8 @@ def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
     )
     # The liveness key names one shard for the whole batch: republishing it per shard cost
     # two Redis round trips a shard, more than the scan of a small one.
-    me.set_current_task(tasks[0].pk if tasks else None)
-    try:
-        reports = [_scan(task, me, publish=False) for task in tasks]
-    finally:
-        me.set_current_task(None)
+    with me.working_on(tasks[0].pk if tasks else None):
+        reports = [_scan(task, me) for task in tasks]
     recorded = services.challenge_tasks_record_results(reports=reports)
     return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)]
 
@@ -68,7 +65,8 @@ def _context():
 
 
 def _solve_claimed(task, me) -> dict:
-    report = _scan(task, me)
+    with me.working_on(task.pk):
+        report = _scan(task, me)
     task = services.challenge_task_record_result(
         task_id=report.task_id, attempt=report.attempt, secret=report.secret,
         tried=report.tried, seconds=report.seconds, backend=report.backend,
@@ -76,22 +74,16 @@ def _solve_claimed(task, me) -> dict:
     return _logged(task, report)
 
 
-def _scan(task, me, *, publish: bool = True) -> services.ShardReport:
-    if publish:
-        me.set_current_task(task.pk)
-    try:
-        result = solve(
-            deposit_token=task.job.deposit_token,
-            challenge_id=task.challenge_id,
-            challenge_hash=task.challenge_hash,
-            start=task.start,
-            end=task.end,
-            backend=me.backend,
-            should_stop=stop_check(job_id=task.job_id, challenge_id=task.challenge_id),
-        )
-    finally:
-        if publish:
-            me.set_current_task(None)
+def _scan(task, me) -> services.ShardReport:
+    result = solve(
+        deposit_token=task.job.deposit_token,
+        challenge_id=task.challenge_id,
+        challenge_hash=task.challenge_hash,
+        start=task.start,
+        end=task.end,
+        backend=me.backend,
+        should_stop=stop_check(job_id=task.job_id, challenge_id=task.challenge_id),
+    )
     return services.ShardReport(
         task_id=task.pk, attempt=task.attempts, secret=result.secret, tried=result.tried,
         seconds=result.seconds, backend=result.backend,

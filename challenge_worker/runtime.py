@@ -8,6 +8,7 @@ builds a throw-away runtime from ``settings.SOLVER_BACKEND``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -36,6 +37,15 @@ class WorkerRuntime:
             self.current_task = task_id
         if self.on_change is not None:
             self.on_change()
+
+    @contextlib.contextmanager
+    def working_on(self, task_id: int | None):
+        """`current_task` is `task_id` for the block (a batch names its first shard)."""
+        self.set_current_task(task_id)
+        try:
+            yield
+        finally:
+            self.set_current_task(None)
 
     def describe(self) -> dict:
         """The JSON stored in ``cw:alive:<name>``."""

@@ -33,18 +33,21 @@ def purchase_version(*, user, purchase_id) -> tuple | None:
     )  # fmt: skip
     if row is None:
         return None
-    status, job_id = row[0], row[4]
-    live = None
+    return (*row, _live_solved(status=row[0], job_id=row[4]))
+
+
+def _live_solved(*, status: str, job_id) -> int | None:
+    """While solving, the count the workers master publishes in Redis (None: not known)."""
     if status == PurchaseStatus.SOLVING and job_id:
-        live = master_client.job_progress(job_id=str(job_id))
-    return (*row, live)
+        return master_client.job_progress(job_id=str(job_id))
+    return None
 
 
 def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
     """`{total, solved}`. While solving, the count the workers master publishes in Redis."""
     solved = purchase.challenges_solved
-    if purchase.status == PurchaseStatus.SOLVING and purchase.master_job_id:
-        live = master_client.job_progress(job_id=str(purchase.master_job_id))
+    if purchase.status == PurchaseStatus.SOLVING:
+        live = _live_solved(status=purchase.status, job_id=purchase.master_job_id)
         solved = live if live is not None else solved
     elif purchase.status == PurchaseStatus.VALIDATED:
         solved = purchase.challenges_total

@@ -16,7 +16,7 @@ _MEMORY_SIZE = 10_000  # tokens per view class; past it the memory starts over
 
 
 class RememberedTokenAuthentication(TokenAuthentication):
-    memory_seconds = 5.0
+    memory_seconds: float  # set by each subclass
     _known: dict[str, tuple[float, tuple]] = {}
 
     def __init_subclass__(cls, **kwargs):
