@@ -1,9 +1,6 @@
-import uuid
-
 from django.contrib.messages import get_messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -23,25 +20,28 @@ from events.ical import event_ical
 from events.models import Event
 from events.selectors import event_list
 from events.waiting_room import waiting_room_is_on
-
-# Stands for the CSRF token in an anonymous page kept in the cache; each answer gets its own.
-_CSRF_SLOT = f"csrf-slot-{uuid.uuid4().hex}"
+from ticketseller.page_shell import shell_context, shell_fill, shell_variant
 
 
 def event_list_view(request):
     version = catalogue_version()
-    if version is None or request.user.is_authenticated or len(get_messages(request)):
+    if version is None or len(get_messages(request)):
         return _list_page(request, version)
-    # An anonymous visitor's page is the same for everyone but the CSRF token of the language
-    # form: the whole page is kept, and each answer gets a token of its own.
+    # The page is the same for every visitor but for the menu and the CSRF tokens: it is kept
+    # whole, and each answer puts in the visitor's own (ticketseller/page_shell.py).
     key = catalogue_key(
-        "anonymous-page", version, request.path, get_language(), sorted(request.GET.lists())
+        "page-shell",
+        version,
+        request.path,
+        get_language(),
+        sorted(request.GET.lists()),
+        shell_variant(request),
     )
-    page = answer_get(key)
-    if page is None:
-        page = Answer.of(_list_page(request, version, {"csrf_token": _CSRF_SLOT}).content)
-        answer_set(key, page)
-    return HttpResponse(page.body.replace(_CSRF_SLOT.encode(), get_token(request).encode()))
+    shell = answer_get(key)
+    if shell is None:
+        shell = Answer.of(_list_page(request, version, shell_context(request)).content)
+        answer_set(key, shell)
+    return HttpResponse(shell_fill(shell.body, request))
 
 
 def _list_page(request, version: str | None, extra: dict | None = None) -> HttpResponse:

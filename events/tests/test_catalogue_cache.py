@@ -3,6 +3,7 @@ conditional GETs answer 304, counts are not redone per page, and a paused Redis 
 the cache off. Real PostgreSQL and Redis; the sync reads a real HTTP catalogue."""
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -176,16 +177,33 @@ def test_the_next_pages_of_a_filter_do_not_count_the_events_again(make_event):
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
 
 
-def test_the_shared_page_part_never_shows_another_users_name(make_user, make_event):
+def test_a_cached_page_shows_each_visitor_their_own_menu(make_user, make_event, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
     make_event(name="Inti-Illimani")
-    alice, bob = APIClient(), APIClient()
-    alice.force_login(make_user("alice"))
-    bob.force_login(make_user("bob"))
+    alice = make_user("alice", first_name="Alice", last_name="<Aguirre>")
+    wallet_deposit(wallet_id=wallet_get_for_user(user=alice).pk, amount=7_350)
+    bob = make_user("bob")
+    bob.user_permissions.add(Permission.objects.get(codename="add_checkin"))
+    root = django_user_model.objects.create_superuser("root", "r@x.cl", "pw-123456x")
+    pages = {}
+    for user in (alice, bob, root, alice, bob, root):  # the second round comes from the cache
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        pages[user.username] = page = client.get("/events/").content.decode()
+        assert "Inti-Illimani" in page and "-slot-" not in page
+        token = re.search(r'action="/accounts/logout/".*?value="([^"]+)"', page, re.S).group(1)
+        assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
 
-    alice.get("/events/")  # fills the cache
-    page = bob.get("/events/").content.decode()
-
-    assert "Inti-Illimani" in page and "(bob)" in page and "alice" not in page
+    alice_page, bob_page, root_page = pages["alice"], pages["bob"], pages["root"]
+    assert "Alice &lt;Aguirre&gt;" in alice_page and "$7.350" in alice_page
+    assert "bob" not in alice_page and "nav-check-in" not in alice_page
+    assert "(bob)" in bob_page and "alice" not in bob_page.lower() and "$7.350" not in bob_page
+    assert "nav-check-in" in bob_page and 'href="/admin/"' not in bob_page
+    assert "(root)" in root_page and "nav-check-in" in root_page and 'href="/admin/"' in root_page
+    # Staff see the number of workers: the one difference outside the menu's fragments.
+    assert "data-label-up-staff" in root_page and "data-label-up-staff" not in bob_page
 
 
 def _redis_pid() -> int | None:
@@ -233,8 +251,6 @@ def test_the_catalogue_refuses_an_unknown_token_and_forgets_a_revoked_one(make_u
 
 
 def test_a_cached_anonymous_page_gives_each_visitor_a_working_csrf_token(make_event):
-    import re
-
     from django.test import Client
 
     make_event(name="Los Bunkers")
