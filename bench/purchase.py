@@ -20,11 +20,22 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
-from stack import MASTER, NO_ANSWER, Stack, call, load_average, new_buyer, pct, print_cpu
+from stack import (
+    MASTER,
+    NO_ANSWER,
+    REQUESTS,
+    Stack,
+    call,
+    load_average,
+    new_buyer,
+    pct,
+    print_cpu,
+)
 
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
 PAGE_POLL_SECONDS = 0.5
@@ -158,6 +169,15 @@ def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float):
     return results, time.perf_counter() - started
 
 
+def print_requests(requests: Counter, purchases: int, web_seconds: float) -> None:
+    """What the buyers asked of the web, per validated purchase, and what a request cost."""
+    n, total = max(purchases, 1), sum(requests.values())
+    print(f"  web requests per validated purchase: {total / n:.1f} "
+          f"({1000 * web_seconds / max(total, 1):.1f} ms of web CPU each)")  # fmt: skip
+    for (method, path, status), count in sorted(requests.items(), key=lambda kv: -kv[1]):
+        print(f"    {method:<5} {path:<38} {status:>3}  {count / n:.2f}")
+
+
 def summarize(title: str, results: list, elapsed: float, bound: float) -> list[str]:
     done = [r for r in results if r[1] == "validated"]
     counts = {k: sum(1 for r in results if r[1] == k) for k in ("5xx", "no answer", "refused")}
@@ -227,12 +247,15 @@ def main() -> None:
             per_buyer = args.rush_per_buyer
             tokens = [new_buyer(event["price"] * per_buyer) for _ in range(args.rush)]
             cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
+            requests_before = REQUESTS.copy()
             results, elapsed = concurrent(
                 event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS
             )
             title = f"rush: {args.rush} buyers × {args.rush_per_buyer} at once, page-paced"
             done = summarize(title, results, elapsed, bound)
-            print_cpu(cpu, stack.cpu_seconds(), len(done))
+            used = stack.cpu_seconds()
+            print_cpu(cpu, used, len(done))
+            print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
             print_breakdown("per hop in the rush", stack, done)
     print(f"load average after: {load_average()}")
 

@@ -5,13 +5,16 @@ HTTP client that never raises on a refused connection or a timeout (a benchmark 
 
 from __future__ import annotations
 
+import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +27,9 @@ WEB = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
 MASTER = f"http://127.0.0.1:{PORTS['MASTER_PORT']}"
 #: What `call` answers when no HTTP answer came at all (refused, reset, timed out).
 NO_ANSWER = 0
+#: Every call made so far: (method, path with ids as {id}, status) → how many.
+REQUESTS: collections.Counter = collections.Counter()
+_REQUESTS_LOCK = threading.Lock()
 
 
 def call(method: str, path: str, body=None, token: str | None = None, *, base: str = WEB,
@@ -36,6 +42,8 @@ def call(method: str, path: str, body=None, token: str | None = None, *, base: s
     if seen and seen.get("etag"):
         headers["If-None-Match"] = seen["etag"]
     status, answer, etag = _call(method, path, body, token, base, headers, timeout)
+    with _REQUESTS_LOCK:
+        REQUESTS[(method, re.sub(r"/[0-9a-f-]{3,}/", "/{id}/", path), status)] += 1
     if seen is not None:
         if status == 304:
             return 200, seen.get("body")
@@ -173,6 +181,11 @@ class Stack:
             utime, stime = int(fields[11]), int(fields[12])
             kind = _process_kind(cmdline)
             totals[kind] = totals.get(kind, 0.0) + (utime + stime) / tick
+        # The bench's own buyers share the two cores with the stack: counted, apart.
+        totals[BENCH_KIND] = sum(os.times()[:2])
+        # What the whole machine did meanwhile: busy and idle jiffies of all cores.
+        jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        totals[_IDLE], totals[_ALL] = (jiffies[3] + jiffies[4]) / tick, sum(jiffies[:8]) / tick
         return totals
 
     def query(self, code: str):
@@ -193,6 +206,10 @@ _KINDS = [
 ]  # fmt: skip
 
 
+_IDLE, _ALL = "machine: idle", "machine: all"
+BENCH_KIND = "the bench's buyers (not the stack)"
+
+
 def _process_kind(cmdline: str) -> str:
     return next((kind for needle, kind in _KINDS if needle in cmdline), "other")
 
@@ -200,12 +217,16 @@ def _process_kind(cmdline: str) -> str:
 def print_cpu(before: dict[str, float], after: dict[str, float], purchases: int) -> None:
     """CPU milliseconds per purchase by kind of process (processes that lived throughout)."""
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    idle, every = used.pop(_IDLE), used.pop(_ALL)
+    bench = used.pop(BENCH_KIND)
     total, n = sum(v for v in used.values() if v > 0), max(purchases, 1)
     print(f"  CPU per validated purchase: {1000 * total / n:.0f} ms in all "
           f"(two cores hold at most {2 * n / max(total, 1e-9):.1f} purchases/s)")  # fmt: skip
     for kind, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
         if seconds > 0:
             print(f"    {kind:<38} {1000 * seconds / max(purchases, 1):.1f} ms")
+    print(f"  besides: {BENCH_KIND} {1000 * bench / n:.1f} ms per purchase; the machine's "
+          f"cores were busy {100 * (1 - idle / max(every, 1e-9)):.0f}% of the time")  # fmt: skip
 
 
 def new_buyer(money: int) -> str:
