@@ -18,7 +18,9 @@ event's pk, a Redis Cluster hash tag):
 - ``wr:{id}:count``: arrivals so far; INCR gives a newcomer the next number.
 - ``wr:{id}:seats``: user id → number. A second join (a reload) finds the first number.
 - ``wr:{id}:through``: ``t``, the number admitted through, ``at``, when it was computed, and
-  ``r``, the admission rate observed (a 10 s moving average, for the estimated wait).
+  ``r``, the admission rate observed while someone waited (a 10 s moving average, for the
+  estimated wait; after a spell with nobody waiting it starts again from the configured rate,
+  or a line forming after a quiet minute would be told waits, and poll intervals, far too long).
   ``t`` grows lazily by (now − at) · rate on every join or poll, capped at arrivals + burst
   so a quiet room banks at most WAITING_ROOM_BURST admissions, and by the room the pipeline
   has (WAITING_ROOM_MAX_IN_FLIGHT minus the purchases in flight). One Lua script reads and
@@ -115,7 +117,12 @@ if allowance >= 0 then
 end
 if not on then through = math.max(through, seat) end
 if dt > 0 then
-  observed = observed + ((through - before) / dt - observed) * math.min(1, dt / 10)
+  if before < count - fresh then
+    observed = observed + ((through - before) / dt - observed) * math.min(1, dt / 10)
+  else
+    -- nobody was waiting: admissions measured the demand, not what the pipeline holds
+    observed = rate
+  end
 end
 redis.call('HSET', through_key, 't', tostring(through), 'at', tostring(now),
   'r', tostring(observed))

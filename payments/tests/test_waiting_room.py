@@ -1,6 +1,7 @@
 """The waiting room through its API and the purchase API (real PostgreSQL or SQLite, real Redis)."""
 
 import datetime as dt
+import math
 import time
 
 import pytest
@@ -116,6 +117,28 @@ def test_the_line_moves_at_the_rate_in_arrival_order(client_for, rushed, setting
         assert states == sorted(states), f"admitted out of order (last first): {states}"
         time.sleep(0.05)
     assert all(c.get(queue(rushed)).json()["admitted"] for c in clients)
+
+
+def test_a_line_forming_after_a_quiet_spell_is_told_short_waits(client_for, rushed, settings):
+    """Nobody waiting for a minute is not a pipeline that admits nobody: the first line after
+    it is estimated at the configured rate, so nobody is told to come back 20 s later."""
+    import django_rq
+
+    settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_BURST = 2.0, 0
+    client_for().post(queue(rushed))
+    # A minute later: that one went through long ago, and the last observation (nobody left
+    # to admit) was a rate near zero.
+    redis = django_rq.get_connection("default")
+    through = f"wr:{{{rushed.pk}}}:through"
+    redis.hset(through, mapping={"t": 1, "at": time.time() - 60, "r": 0.01})
+
+    answers = [client_for().post(queue(rushed)).json() for _ in range(8)]
+
+    waiting = [a for a in answers if not a["admitted"]]
+    assert waiting, "a rate of 2/s keeps some of eight newcomers waiting"
+    for answer in waiting:  # told the wait at 2/s, not at the 0.01/s of nobody waiting
+        assert answer["estimated_wait_seconds"] <= math.ceil(answer["position"] / 2), answers
+        assert answer["retry_after"] == 1, answers
 
 
 # --- The purchase gate ----------------------------------------------------------------------
