@@ -91,7 +91,7 @@ class PurchaseListCreateApi(generics.ListAPIView):
             raise serializers.ValidationError(
                 {"status": [f"one of {', '.join(PurchaseStatus.values)}"]}
             )
-        return purchase_list_for_user(user=self.request.user, status=wanted)
+        return purchase_list_for_user(user=self.request.user, status=wanted, with_event=False)
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=PurchaseStatus.values)],
@@ -174,7 +174,7 @@ class PurchaseDetailApi(APIView):
                 not_modified["ETag"], not_modified["Cache-Control"] = etag, "private, no-cache"
                 return not_modified
         # Read after the version: the body is never older than its ETag.
-        purchase = purchase_get_for_user(user=request.user, purchase_id=pk)
+        purchase = purchase_get_for_user(user=request.user, purchase_id=pk, with_event=False)
         if purchase is None:
             raise NotFound()
         response = Response(PurchaseSerializer(purchase, context={"request": request}).data)

@@ -8,16 +8,23 @@ from payments import master_client
 from payments.models import Purchase, PurchaseStatus
 
 
-def purchase_list_for_user(*, user, status: str | None = None) -> QuerySet[Purchase]:
-    qs = Purchase.objects.filter(user=user).select_related("event").prefetch_related("history")
+def purchase_list_for_user(
+    *, user, status: str | None = None, with_event: bool = True
+) -> QuerySet[Purchase]:
+    """A user's purchases, newest first, with their history. `with_event=False` leaves the
+    event row out: the API answers only its id, and a poll of a purchase in flight is the
+    web's most frequent full answer."""
+    qs = Purchase.objects.filter(user=user).prefetch_related("history")
+    if with_event:
+        qs = qs.select_related("event")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at")
 
 
-def purchase_get_for_user(*, user, purchase_id) -> Purchase | None:
+def purchase_get_for_user(*, user, purchase_id, with_event: bool = True) -> Purchase | None:
     """A user's own purchase, or None: another user's purchase does not exist for them."""
-    return purchase_list_for_user(user=user).filter(pk=purchase_id).first()
+    return purchase_list_for_user(user=user, with_event=with_event).filter(pk=purchase_id).first()
 
 
 def purchase_version(*, user, purchase_id) -> tuple | None:

@@ -108,3 +108,17 @@ def test_a_revoked_token_cannot_buy_and_soon_cannot_poll(user, make_event):
     PollTokenAuthentication.forget_all()  # as memory_seconds passing
     assert client.get(url).status_code == 401
     assert APIClient(HTTP_AUTHORIZATION="Token not-a-token").get(url).status_code == 401
+
+
+def test_the_purchase_answers_read_no_event_row(bought):
+    """The API gives the event's id only: a poll must not load the event with the purchase."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, url, _ = bought
+    with CaptureQueriesContext(connection) as queries:
+        detail, listing = client.get(url), client.get(URL)
+
+    assert detail.status_code == listing.status_code == 200
+    assert detail.json()["event"] == listing.json()["results"][0]["event"]
+    assert not [q["sql"] for q in queries if "events_event" in q["sql"]]
