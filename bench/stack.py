@@ -163,7 +163,9 @@ class Stack:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far by each kind of process of the stack (user + system, of the
-        live processes): what a purchase costs the machine, whatever else runs on it."""
+        live processes): what a purchase costs the machine, whatever else runs on it. Also the
+        bench's own CPU (`BENCH_KIND`) and the machine's idle and total core time (`_IDLE`,
+        `_ALL`), which `print_cpu` reports apart."""
         tick = os.sysconf("SC_CLK_TCK")
         marker = f"VAR_DIR={self.var}\0".encode()
         totals: dict[str, float] = {}

@@ -13,11 +13,16 @@ def shop(request: HttpRequest) -> dict:
         from accounts.selectors import user_has_permission
         from wallet.selectors import wallet_balance_for_user
 
-        # Once per request, however many templates (a cached page's fragments) ask for it.
-        if not hasattr(request, "_wallet_balance"):
-            request._wallet_balance = wallet_balance_for_user(user=user)
-        context["wallet_balance"] = request._wallet_balance
-        context["can_check_in"] = SimpleLazyObject(
-            lambda: user_has_permission(user=user, app_label="payments", codename="add_checkin")
-        )
+        # The menu's facts, once per request however many templates (a cached page's two
+        # fragments) show them; the permission only if a template asks.
+        if not hasattr(request, "_shop_menu"):
+            request._shop_menu = {
+                "wallet_balance": wallet_balance_for_user(user=user),
+                "can_check_in": SimpleLazyObject(
+                    lambda: user_has_permission(
+                        user=user, app_label="payments", codename="add_checkin"
+                    )
+                ),
+            }
+        context.update(request._shop_menu)
     return context
