@@ -13,6 +13,7 @@ connection per wrk thread, so each connection speaks as its own user, with no th
 
     python bench/catalogue.py [--events 10000] [--connections 32] [--seconds 10]
                               [--database postgres|sqlite] [--cache-seconds 2]
+                              [--only "HTML list"]   (the baseline always runs)
 """
 
 import argparse
@@ -229,6 +230,9 @@ def main() -> None:
         default=None,
         help="CATALOGUE_CACHE_SECONDS for the web (0: no cache); default: its own",
     )
+    parser.add_argument(
+        "--only", default="", help="run only the scenarios whose name contains this text"
+    )
     args = parser.parse_args()
     ensure_wrk()
     sh("ensure_venv && compile_messages")
@@ -279,6 +283,8 @@ def measure(args, base: str, seeded: dict, work: Path) -> None:
     before = loadavg()
     print(f"load average before: {before}\n")
     for name, auth, paths in scenarios(seeded["sample"], pages):
+        if rows and args.only.lower() not in name.lower():
+            continue
         script = work / "wrk.lua"
         script.write_text(LUA % {"users": lua_list(seeded["users"]), "paths": lua_list(paths),
                                  "auth": auth})  # fmt: skip
