@@ -1,10 +1,13 @@
 """Reads of accounts: which account a log-in names, the language a person chose, and a
 permission checked on every page."""
 
+from functools import cache
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 
 def user_for_login(*, login: str):
@@ -44,10 +47,41 @@ def user_has_permission(*, user, app_label: str, codename: str) -> bool:
 
     The rule of Django's `ModelBackend`, which both our backends are: an active superuser has
     every permission; another active user has those given to them or to one of their groups.
+    The statement is written once per process: building it with the ORM on every page cost
+    ten times what the database spends answering it.
     """
     if not (user.is_active and user.is_authenticated):
         return False
     if user.is_superuser:
         return True
-    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-    return permission.filter(Q(user=user) | Q(group__user=user)).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(_permission_sql(), [app_label, codename, user.pk, user.pk])
+        return cursor.fetchone() is not None
+
+
+@cache
+def _permission_sql() -> str:
+    """The permission (by app label and codename) given to the user directly or through a
+    group; names from the models' metadata, so a renamed table cannot drift from it."""
+    q = connection.ops.quote_name
+    User = get_user_model()
+    direct, member, granted = (
+        User.user_permissions.through._meta,
+        User.groups.through._meta,
+        Group.permissions.through._meta,
+    )
+
+    def column(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    return (
+        f"SELECT 1 FROM {q(Permission._meta.db_table)} p"
+        f" JOIN {q(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id"
+        " WHERE ct.app_label = %s AND p.codename = %s AND ("
+        f"EXISTS (SELECT 1 FROM {q(direct.db_table)} d"
+        f" WHERE d.{column(direct, 'permission')} = p.id AND d.{column(direct, 'user')} = %s)"
+        f" OR EXISTS (SELECT 1 FROM {q(granted.db_table)} g"
+        f" JOIN {q(member.db_table)} m ON m.{column(member, 'group')} = g.{column(granted, 'group')}"
+        f" WHERE g.{column(granted, 'permission')} = p.id AND m.{column(member, 'user')} = %s))"
+        " LIMIT 1"
+    )

@@ -1,3 +1,6 @@
+from functools import cache
+
+from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from wallet.models import LedgerEntry, Wallet
@@ -9,7 +12,21 @@ def wallet_get_for_user(*, user) -> Wallet:
 
 
 def wallet_balance_for_user(*, user) -> int:
-    return Wallet.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+    """Read on every page (the menu), so in a statement written once per process: building
+    it with the ORM cost several times what the database spends answering it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_balance_sql(), [user.pk])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+@cache
+def _balance_sql() -> str:
+    q, meta = connection.ops.quote_name, Wallet._meta
+    return (
+        f"SELECT {q(meta.get_field('balance').column)} FROM {q(meta.db_table)}"
+        f" WHERE {q(meta.get_field('user').column)} = %s"
+    )
 
 
 def wallet_entries(*, wallet: Wallet) -> QuerySet[LedgerEntry]:

@@ -206,6 +206,34 @@ def test_a_cached_page_shows_each_visitor_their_own_menu(make_user, make_event, 
     assert "data-label-up-staff" in root_page and "data-label-up-staff" not in bob_page
 
 
+def test_a_returning_visitors_menu_follows_their_balance_permission_and_name(
+    make_user, make_event
+):
+    """The menu's fragments are kept per process: a deposit, a permission or a new name shows
+    on the very next page all the same."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    make_event(name="Los Jaivas")
+    carla = make_user("carla")
+    client = Client()
+    client.force_login(carla)
+
+    def menu() -> str:
+        page = client.get("/events/").content.decode()
+        assert "Los Jaivas" in page and "-slot-" not in page
+        return page
+
+    assert "$0" in menu() and "nav-check-in" not in menu()  # the second read: kept fragments
+    wallet_deposit(wallet_id=wallet_get_for_user(user=carla).pk, amount=4_200)
+    assert "$4.200" in menu()
+    carla.user_permissions.add(Permission.objects.get(codename="add_checkin"))
+    assert "nav-check-in" in menu()
+    carla.first_name, carla.last_name = "Carla", "Morrison"
+    carla.save()
+    assert "Carla Morrison" in menu()
+
+
 def _redis_pid() -> int | None:
     pidfile = os.environ.get("REDIS_PIDFILE")  # scripts/test.sh's throwaway Redis
     return int(Path(pidfile).read_text()) if pidfile and Path(pidfile).is_file() else None
