@@ -4,6 +4,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -20,7 +21,7 @@ from payments.delivery.selectors import ticket_url_for
 from payments.models import Purchase, PurchaseStatus
 from payments.selectors import (
     purchase_challenges_progress,
-    purchase_get_for_user,
+    purchase_for_poll,
     purchase_list_for_user,
     purchase_version,
 )
@@ -156,15 +157,16 @@ class PurchaseDetailApi(APIView):
     `If-None-Match` when polling and you get `304 Not Modified` (no body) until something in
     the answer changes."""
 
-    # A 304 costs one narrow query (`purchase_version`), not the purchase, its event and its
-    # history: most polls of a purchase in flight find it unchanged.
+    # A 304 costs one query (the purchase's row, `purchase_for_poll`), not its history; a
+    # full answer adds only the history's.
 
     authentication_classes = POLL_AUTHENTICATION  # polled: a checked token is remembered
 
     def get(self, request, pk: uuid.UUID):
-        version = purchase_version(user=request.user, purchase_id=pk)
-        if version is None:
+        purchase = purchase_for_poll(user=request.user, purchase_id=pk)
+        if purchase is None:
             raise NotFound()
+        version = purchase_version(purchase=purchase)
         etag = None
         if request.accepted_renderer.format == "json":
             # The host (absolute ticket link) and the media type ("; indent=4") shape the body.
@@ -173,10 +175,9 @@ class PurchaseDetailApi(APIView):
             if not_modified := get_conditional_response(request._request, etag=etag):
                 not_modified["ETag"], not_modified["Cache-Control"] = etag, "private, no-cache"
                 return not_modified
-        # Read after the version: the body is never older than its ETag.
-        purchase = purchase_get_for_user(user=request.user, purchase_id=pk, with_event=False)
-        if purchase is None:
-            raise NotFound()
+        # The body is the row the version was taken from; the history is read after it, so
+        # the body is never older than its ETag.
+        prefetch_related_objects([purchase], "history")
         response = Response(PurchaseSerializer(purchase, context={"request": request}).data)
         if etag:
             response["ETag"] = etag

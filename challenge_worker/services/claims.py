@@ -11,10 +11,14 @@ from challenge_worker.models import ChallengeTask, MasterJob
 
 
 def _lock_job_of_task(task_id: int) -> MasterJob | None:
-    job_id = ChallengeTask.objects.filter(pk=task_id).values_list("job_id", flat=True).first()
-    if job_id is None:
-        return None
-    return MasterJob.objects.select_for_update().get(pk=job_id)
+    """The task's job, its row locked (the tasks' rows are not: each caller locks those it
+    changes, always after the job's)."""
+    return (
+        MasterJob.objects.select_for_update(of=("self",))
+        .filter(tasks__pk=task_id)
+        .order_by()
+        .first()
+    )
 
 
 def challenge_tasks_claim(
@@ -36,14 +40,20 @@ def challenge_tasks_claim(
         )
         if rq_job_id:
             current = current.filter(rq_job_id=rq_job_id)
-        mine = list(current.values_list("pk", flat=True))
-        if not mine:
+        worker_name = worker_name[:200]
+        if not current.update(
+            status=ChallengeTask.Status.RUNNING, worker_name=worker_name, started_at=now
+        ):
             return []
-        ChallengeTask.objects.filter(pk__in=mine).update(
-            status=ChallengeTask.Status.RUNNING, worker_name=worker_name[:200], started_at=now
-        )
         _job_started(job, now)
-    claimed = ChallengeTask.objects.select_related("job").in_bulk(mine)
+        # The shards this claim took: running under this worker since `now`, and locked by
+        # this transaction's UPDATE, so no other claim or report can have touched them.
+        claimed = ChallengeTask.objects.filter(
+            pk__in=task_ids, worker_name=worker_name, started_at=now,
+            status=ChallengeTask.Status.RUNNING,
+        ).in_bulk()  # fmt: skip
+    for task in claimed.values():
+        task.job = job  # the row locked above: no second read of it
     return [claimed[pk] for pk in task_ids if pk in claimed]
 
 

@@ -43,15 +43,21 @@ def _publish_progress(job_id, solved: int) -> None:
         log.warning("master: could not publish the progress of job %s", job_id)
 
 
-def _job_settle(job: MasterJob) -> bool:
+def _job_settle(job: MasterJob, tasks: list[ChallengeTask] | None = None) -> bool:
     """With ``job`` locked: finish it if every challenge is solved, or if one can no longer
-    be. Returns True if this call finished it (which happens once per job)."""
+    be. ``tasks``: all its shards as they are now, when the caller holds them (else read).
+    Returns True if this call finished it (which happens once per job)."""
     if job.is_final:
         return False
     S = ChallengeTask.Status
     solved: dict[str, int] = {}
     active: set[str] = set()
-    for cid, status, secret in job.tasks.values_list("challenge_id", "status", "secret"):
+    rows = (
+        job.tasks.values_list("challenge_id", "status", "secret")
+        if tasks is None
+        else [(t.challenge_id, t.status, t.secret) for t in tasks]
+    )
+    for cid, status, secret in rows:
         if status == S.SOLVED:
             solved[cid] = secret
         elif status in ChallengeTask.ACTIVE:
@@ -71,7 +77,9 @@ def _job_settle(job: MasterJob) -> bool:
         return False
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
-    transaction.on_commit(partial(_enqueue_callback, job.pk))
+    # The secrets were just read: the callback is built from them, not read again.
+    callback = master_job_callback_kwargs(job=job, secrets=solved)
+    transaction.on_commit(partial(_enqueue_callback, job.pk, callback))
     log.info("master: job %s %s", job.pk, job.status)
     return True
 
@@ -91,11 +99,17 @@ class SolvedCallback(TypedDict):
     solved_at: str | None  # when the job finished, ISO 8601
 
 
-def master_job_callback_kwargs(*, job: MasterJob) -> SolvedCallback:
-    """The keyword arguments of the callback job, for a finished ``job``."""
-    secrets = dict(
-        job.tasks.filter(status=ChallengeTask.Status.SOLVED).values_list("challenge_id", "secret")
-    )
+def master_job_callback_kwargs(
+    *, job: MasterJob, secrets: dict[str, int] | None = None
+) -> SolvedCallback:
+    """The keyword arguments of the callback job, for a finished ``job``; ``secrets`` (challenge
+    id → secret of its solved shard) when the caller has just read them."""
+    if secrets is None:
+        secrets = dict(
+            job.tasks.filter(status=ChallengeTask.Status.SOLVED).values_list(
+                "challenge_id", "secret"
+            )
+        )
     solutions = [
         {"challenge_id": c["challenge_id"], "secret": secrets[str(c["challenge_id"])]}
         for c in job.challenges
@@ -110,29 +124,34 @@ def master_job_callback_kwargs(*, job: MasterJob) -> SolvedCallback:
     )
 
 
-def _enqueue_callback(job_id) -> None:
+def _enqueue_callback(job_id, callback: SolvedCallback | None = None) -> None:
     """After commit: enqueue ``settings.MASTER_SOLVED_JOB`` on "default", then note it.
 
+    ``callback``: its arguments, from the transaction that just finished the job (which no
+    one has noted yet); without them (the recoverer) the job is read and skipped if noted.
     The RQ job id is fixed (``cw-callback-<job id>``) and enqueued with ``unique=True``, so
     even a retry by the recoverer cannot queue it twice. If Redis is down the job stays
     without ``callback_enqueued_at`` and the recoverer tries again.
     """
-    job = MasterJob.objects.get(pk=job_id)
-    if job.callback_enqueued_at is not None:
-        return
+    if callback is None:
+        job = MasterJob.objects.get(pk=job_id)
+        if job.callback_enqueued_at is not None:
+            return
+        callback = master_job_callback_kwargs(job=job)
+    outcome = "solved" if callback["complete"] else "failed"
     try:
         get_queue(CALLBACK_QUEUE).enqueue_call(
             func=settings.MASTER_SOLVED_JOB,
-            kwargs=master_job_callback_kwargs(job=job),
-            job_id=callback_rq_job_id(job.pk),
+            kwargs=callback,
+            job_id=callback_rq_job_id(job_id),
             unique=True,
-            description=f"master job {job.pk} {job.status}",
+            description=f"master job {job_id} {outcome}",
         )
     except DuplicateJobError:
         pass  # already queued (or ran) under its fixed id
     except RedisError:
-        log.exception("master: could not enqueue the callback of job %s", job.pk)
+        log.exception("master: could not enqueue the callback of job %s", job_id)
         return
-    MasterJob.objects.filter(pk=job.pk, callback_enqueued_at__isnull=True).update(
+    MasterJob.objects.filter(pk=job_id, callback_enqueued_at__isnull=True).update(
         callback_enqueued_at=timezone.now()
     )

@@ -43,14 +43,8 @@ def challenge_task_record_result(
     - no secret, fewer tried: the shard stopped early (its challenge was solved elsewhere,
       or the job stopped): cancelled, with ``tried`` kept.
     """
-    with transaction.atomic():
-        job = _lock_job_of_task(task_id)
-        if job is None:
-            raise InvalidInput(details={"task_id": [f"no task {task_id}"]})
-        task = ChallengeTask.objects.select_for_update().get(pk=task_id, job=job)
-        _apply_all(job, [(task, ShardReport(task_id, attempt, secret, tried, seconds, backend))])
-        _job_settle(job)
-    return task
+    report = ShardReport(task_id, attempt, secret, tried, seconds, backend)
+    return challenge_tasks_record_results(reports=[report])[0]
 
 
 @dataclass(frozen=True)
@@ -75,42 +69,41 @@ def challenge_tasks_record_results(*, reports: list[ShardReport]) -> list[Challe
         job = _lock_job_of_task(reports[0].task_id)
         if job is None:
             raise InvalidInput(details={"task_id": [f"no task {reports[0].task_id}"]})
-        tasks = (
-            ChallengeTask.objects.select_for_update()
-            .filter(job=job)
-            .in_bulk([r.task_id for r in reports])
-        )
+        # All the job's shards, locked: the rules need the reported ones, cancelling a solved
+        # challenge's other shards and settling the job need the rest.
+        tasks = {t.pk: t for t in ChallengeTask.objects.select_for_update().filter(job=job)}
         if missing := [r.task_id for r in reports if r.task_id not in tasks]:
             raise InvalidInput(details={"task_id": [f"no task {missing} in job {job.pk}"]})
-        _apply_all(job, [(tasks[r.task_id], r) for r in reports])
-        _job_settle(job)
+        _apply_all(job, [(tasks[r.task_id], r) for r in reports], list(tasks.values()))
+        _job_settle(job, tasks=list(tasks.values()))
     return [tasks[r.task_id] for r in reports]
 
 
 _FIELDS = ["status", "secret", "finished_at", "tried", "seconds", "backend"]
 
 
-def _apply_all(job, reported: list[tuple[ChallengeTask, ShardReport]]) -> None:
-    """The reports' rules on the locked rows, written back in three statements at most: the
-    changed shards, the other shards of the challenges now solved (cancelled), and the stop
-    keys after commit so shards still scanning those challenges give up."""
+def _apply_all(job, reported: list[tuple[ChallengeTask, ShardReport]], tasks) -> None:
+    """The reports' rules on the locked rows (`tasks`: all the job's), written back in one
+    statement: the changed shards and the other shards of the challenges now solved
+    (cancelled); after commit the stop keys, so shards still scanning those give up."""
     S = ChallengeTask.Status
     now = timezone.now()
-    changed: list[ChallengeTask] = []
+    changed: dict[int, ChallengeTask] = {}
     solved: list[str] = []
     for task, report in reported:
         if task.challenge_id in solved and task.status == S.RUNNING:
             task.status, task.finished_at = S.CANCELLED, now  # by a report before it
         if _apply(task, report, now):
-            changed.append(task)
+            changed[task.pk] = task
             if task.status == S.SOLVED:
                 solved.append(task.challenge_id)
+    for task in tasks:
+        if task.challenge_id in solved and task.status in ChallengeTask.ACTIVE:
+            task.status, task.finished_at = S.CANCELLED, now
+            changed[task.pk] = task
     if changed:
-        ChallengeTask.objects.bulk_update(changed, _FIELDS)
+        ChallengeTask.objects.bulk_update(changed.values(), _FIELDS)
     if solved:
-        ChallengeTask.objects.filter(
-            job=job, challenge_id__in=solved, status__in=ChallengeTask.ACTIVE
-        ).update(status=S.CANCELLED, finished_at=now)
         keys = [solved_key(job.pk, challenge_id) for challenge_id in solved]
         transaction.on_commit(partial(_set_stop_keys, keys))
 

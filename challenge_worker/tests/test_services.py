@@ -265,3 +265,29 @@ def test_a_batch_is_claimed_and_recorded_at_once_and_its_job_settles_once(token)
     job.refresh_from_db()
     assert job.status == MasterJob.Status.SOLVED
     assert len(default_queue_jobs()) == 1  # the callback, once
+
+
+def test_a_batch_costs_a_handful_of_statements(token, django_assert_max_num_queries):
+    """Bookkeeping must stay cheaper than hashing: a purchase's five cheap challenges are
+    claimed in four statements and recorded, settled and handed to payments in five (each
+    count adds its transaction's BEGIN and COMMIT). It was six and ten."""
+    from challenge_worker.services import ShardReport, challenge_tasks_claim
+    from challenge_worker.services import challenge_tasks_record_results as record
+
+    secrets = {i: 10 * i for i in range(1, 6)}
+    job, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, secrets), max_secret=100
+    )
+    ids = list(job.tasks.order_by("challenge_id").values_list("pk", flat=True))
+    with django_assert_max_num_queries(4 + 2):
+        claimed = challenge_tasks_claim(task_ids=ids, worker_name="w")
+    reports = [
+        ShardReport(t.pk, t.attempts, secrets[int(t.challenge_id)], 1, 0.01, "python")
+        for t in claimed
+    ]
+    with django_assert_max_num_queries(5 + 2):
+        record(reports=reports)
+    job.refresh_from_db()
+    assert job.status == MasterJob.Status.SOLVED and job.callback_enqueued_at is not None
+    (callback,) = default_queue_jobs()
+    assert {s["secret"] for s in callback.kwargs["solutions"]} == set(secrets.values())

@@ -122,3 +122,15 @@ def test_the_purchase_answers_read_no_event_row(bought):
     assert detail.status_code == listing.status_code == 200
     assert detail.json()["event"] == listing.json()["results"][0]["event"]
     assert not [q["sql"] for q in queries if "events_event" in q["sql"]]
+
+
+def test_a_poll_reads_the_purchase_row_once(bought, django_assert_num_queries):
+    """A 304 costs the purchase's row; a full answer adds only its history."""
+    client, url, _ = bought
+    etag = client.get(url)["ETag"]  # the token is checked (and remembered) here
+
+    with django_assert_num_queries(1):
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with django_assert_num_queries(2):
+        full = client.get(url)
+    assert full.status_code == 200 and full.json()["history"][0]["status"] == "reserved"
