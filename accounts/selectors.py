@@ -81,7 +81,8 @@ def _permission_sql() -> str:
         f"EXISTS (SELECT 1 FROM {q(direct.db_table)} d"
         f" WHERE d.{column(direct, 'permission')} = p.id AND d.{column(direct, 'user')} = %s)"
         f" OR EXISTS (SELECT 1 FROM {q(granted.db_table)} g"
-        f" JOIN {q(member.db_table)} m ON m.{column(member, 'group')} = g.{column(granted, 'group')}"
+        f" JOIN {q(member.db_table)} m"
+        f" ON m.{column(member, 'group')} = g.{column(granted, 'group')}"
         f" WHERE g.{column(granted, 'permission')} = p.id AND m.{column(member, 'user')} = %s))"
         " LIMIT 1"
     )

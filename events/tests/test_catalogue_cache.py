@@ -206,9 +206,7 @@ def test_a_cached_page_shows_each_visitor_their_own_menu(make_user, make_event, 
     assert "data-label-up-staff" in root_page and "data-label-up-staff" not in bob_page
 
 
-def test_a_returning_visitors_menu_follows_their_balance_permission_and_name(
-    make_user, make_event
-):
+def test_a_returning_visitors_menu_follows_their_balance_permission_and_name(make_user, make_event):
     """The menu's fragments are kept per process: a deposit, a permission or a new name shows
     on the very next page all the same."""
     from django.contrib.auth.models import Permission
