@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from challenge_worker.broker import solved_key
@@ -102,10 +102,31 @@ def _apply_all(job, reported: list[tuple[ChallengeTask, ShardReport]], tasks) ->
             task.status, task.finished_at = S.CANCELLED, now
             changed[task.pk] = task
     if changed:
-        ChallengeTask.objects.bulk_update(changed.values(), _FIELDS)
+        _write_back(list(changed.values()))
     if solved:
         keys = [solved_key(job.pk, challenge_id) for challenge_id in solved]
         transaction.on_commit(partial(_set_stop_keys, keys))
+
+
+def _write_back(tasks: list[ChallengeTask]) -> None:
+    """`bulk_update(tasks, _FIELDS)` as one prepared `UPDATE` run for each row (the rows are
+    locked by the caller). `bulk_update` builds a CASE expression per field and row: for a
+    purchase's five shards Django spent more building it than the worker spent hashing."""
+    meta = ChallengeTask._meta
+    fields = [meta.get_field(name) for name in _FIELDS]
+    q = connection.ops.quote_name
+    sql = (
+        f"UPDATE {q(meta.db_table)} SET "
+        + ", ".join(f"{q(field.column)} = %s" for field in fields)
+        + f" WHERE {q(meta.pk.column)} = %s"
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(task, field.attname), connection) for field in fields]
+        + [task.pk]
+        for task in tasks
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _apply(task: ChallengeTask, report: ShardReport, now) -> bool:

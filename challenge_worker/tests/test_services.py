@@ -289,5 +289,11 @@ def test_a_batch_costs_a_handful_of_statements(token, django_assert_max_num_quer
         record(reports=reports)
     job.refresh_from_db()
     assert job.status == MasterJob.Status.SOLVED and job.callback_enqueued_at is not None
+    stored = {t.challenge_id: t for t in job.tasks.all()}
+    for report, task in zip(reports, claimed, strict=True):
+        row = stored[task.challenge_id]
+        assert (row.status, row.secret, row.tried, row.backend) == ("solved", report.secret, 1,
+                                                                    "python")  # fmt: skip
+        assert row.seconds == 0.01 and row.finished_at is not None
     (callback,) = default_queue_jobs()
     assert {s["secret"] for s in callback.kwargs["solutions"]} == set(secrets.values())

@@ -79,10 +79,15 @@ def purchase_transition(
         purchase.status = to
         for name, value in fields.items():
             setattr(purchase, name, value)
+        changed = {"status", "attempts", "next_attempt_at", "updated_at", *fields}
         if to in FINAL_STATES:
             purchase.finished_at = timezone.now()
+            changed.add("finished_at")
         purchase.attempts, purchase.next_attempt_at = 0, None  # it moved: back-off starts over
-        purchase.save()
+        # Only what the transition sets: a step's own `update()` of another column (the
+        # master's job id, written outside this lock) must not be overwritten with what was
+        # read here, and the challenges' JSON is not re-encoded on every move.
+        purchase.save(update_fields=changed)
         PurchaseEvent.objects.create(
             purchase=purchase, from_status=previous, to_status=to, reason=reason[:300]
         )

@@ -176,6 +176,30 @@ def test_a_transition_with_a_misspelt_field_is_refused_and_changes_nothing(reser
     assert reserved.status == S.RESERVED and reserved.history.count() == 1
 
 
+def test_a_transition_writes_only_what_it_sets(reserved):
+    """A step writes some columns outside the transition's lock (the payment step records the
+    master's job id after the purchase moved to solving, while the master's callback may
+    already be moving it on): a transition must not write back what it read."""
+    import uuid
+
+    from django.db.models.signals import pre_save
+
+    job_id = uuid.uuid4()
+
+    def meanwhile(sender, instance, **kwargs):  # after the transition's read, before its write
+        Purchase.objects.filter(pk=instance.pk).update(master_job_id=job_id, last_error="x")
+
+    pre_save.connect(meanwhile, sender=Purchase)
+    try:
+        purchase_transition(purchase_id=reserved.pk, to=S.SOLVING, challenges_total=5)
+    finally:
+        pre_save.disconnect(meanwhile, sender=Purchase)
+
+    reserved.refresh_from_db()
+    assert (reserved.status, reserved.challenges_total) == (S.SOLVING, 5)
+    assert (reserved.master_job_id, reserved.last_error) == (job_id, "x")
+
+
 def test_a_rejection_refunds_once_and_gives_the_seats_back(reserved, buyer):
     event = reserved.event
     purchase_transition(purchase_id=reserved.pk, to=S.SOLVING)
