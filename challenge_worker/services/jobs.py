@@ -109,10 +109,13 @@ def _tasks_create(
         members = [tasks[i] for i in batch]
         # Every shard of a batch names the batch's RQ job: the recoverer checks it.
         rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
+        ids = [t.pk for t in members]
+        # One plain UPDATE per batch (usually one per job): `bulk_update` would build a CASE
+        # expression per shard, costing more than the statement.
+        ChallengeTask.objects.filter(pk__in=ids).update(rq_job_id=rq_job_id)
         for task in members:
             task.rq_job_id = rq_job_id
-        refs.append(([t.pk for t in members], rq_job_id, sum(t.size for t in members)))
-    ChallengeTask.objects.bulk_update(tasks, ["rq_job_id"])
+        refs.append((ids, rq_job_id, sum(t.size for t in members)))
     return refs
 
 
