@@ -25,6 +25,11 @@ event's pk, a Redis Cluster hash tag):
   so a quiet room banks at most WAITING_ROOM_BURST admissions, and by the room the pipeline
   has (WAITING_ROOM_MAX_IN_FLIGHT minus the purchases in flight). One Lua script reads and
   advances it, so concurrent polls from many web processes never admit out of order.
+- ``wr:{id}:pending``: numbers admitted whose purchase the gauge cannot see yet, scored by
+  when they were admitted: each is taken off when its holder buys with the token, or
+  forgotten after WAITING_ROOM_PENDING_SECONDS (a buyer who walked away). They count against
+  the pipeline's room with the purchases in flight: an admitted buyer only buys at their next
+  poll, and without them every poll in that gap let the line move on by the same room again.
 - ``wr:{id}:auto``: set (with a TTL) while the automatic switch holds the room on.
 - ``wr:{id}:arrivals:{second}``: arrivals in that second, the automatic switch's gauge.
 
@@ -68,18 +73,27 @@ TOKEN_SALT = "events.waiting_room.admission"
 PAUSE_AFTER_ERROR = 5.0
 _down_until: dict[str, float] = {}
 
-# KEYS: count, seats, through, auto, arrivals.
+# KEYS: count, seats, through, auto, arrivals, pending.
 # ARGV: user, join (1/0), staff_on (1/0), rate, burst, keep, hold, threshold, allowance (how
-# many more the pipeline takes; -1: no limit).
+# many more the pipeline takes; -1: no limit), pending_seconds.
 # Returns {number or -1 when never joined, position, on (1/0), observed rate x 1000}.
 _LINE_LUA = """
-local count_key, seats_key, through_key, auto_key, arrivals_key =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local count_key, seats_key, through_key, auto_key, arrivals_key, pending_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local user, join = ARGV[1], ARGV[2] == '1'
 local on = ARGV[3] == '1' or redis.call('EXISTS', auto_key) == 1
 local rate, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep, hold, threshold = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local allowance = tonumber(ARGV[9])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local room = allowance
+if allowance >= 0 then
+  -- admitted but not bought yet: unseen by the gauge, so taken off the room that paces the
+  -- line (not off the automatic switch's: a room that is off admits everyone anyway)
+  redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now - tonumber(ARGV[10]))
+  room = math.max(0, allowance - redis.call('ZCARD', pending_key))
+end
 local seat = redis.call('HGET', seats_key, user)
 local fresh = 0
 if not seat then
@@ -100,8 +114,6 @@ if not seat then
   end
 end
 seat = tonumber(seat)
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local count = tonumber(redis.call('GET', count_key) or '0')
 local state = redis.call('HMGET', through_key, 't', 'at', 'r')
 local before = tonumber(state[1]) or burst
@@ -113,7 +125,7 @@ if allowance >= 0 then
   -- the pipeline's room, counted from those who had a number before this call (nothing
   -- banked in a quiet spell gets past a full pipeline)
   local base = math.min(before, count - fresh)
-  through = math.min(through, math.max(base, math.floor(base) + allowance))
+  through = math.min(through, math.max(base, math.floor(base) + room))
 end
 if not on then through = math.max(through, seat) end
 if dt > 0 then
@@ -123,6 +135,14 @@ if dt > 0 then
     -- nobody was waiting: admissions measured the demand, not what the pipeline holds
     observed = rate
   end
+end
+if allowance >= 0 then
+  -- the numbers this call admitted (and a newcomer let in at once) now wait for their buy
+  for n = math.floor(before) + 1, math.min(math.floor(through), count) do
+    redis.call('ZADD', pending_key, now, n)
+  end
+  if fresh == 1 and seat <= through then redis.call('ZADD', pending_key, now, seat) end
+  redis.call('EXPIRE', pending_key, keep)
 end
 redis.call('HSET', through_key, 't', tostring(through), 'at', tostring(now),
   'r', tostring(observed))
@@ -134,6 +154,13 @@ if position > 0 and redis.call('EXISTS', auto_key) == 1 then
   redis.call('EXPIRE', auto_key, hold)
 end
 return {seat, position, on and 1 or 0, math.floor(observed * 1000)}
+"""
+
+# KEYS: seats, pending. ARGV: user. The user bought with their token: not pending any more.
+_BOUGHT_LUA = """
+local seat = redis.call('HGET', KEYS[1], ARGV[1])
+if seat then redis.call('ZREM', KEYS[2], seat) end
+return 1
 """
 
 # KEYS: auto, arrivals. ARGV: threshold, hold. Counts one arrival; returns 1 if the room is on.
@@ -199,6 +226,7 @@ def waiting_room_admission_check(*, user, event_pk: int, token: str | None) -> N
     switch. An unknown event passes: the purchase answers its own 404."""
     problem = admission_token_problem(token=token, user_id=user.pk, event_pk=event_pk)
     if problem is None:
+        _bought(event_pk=event_pk, user_id=user.pk)
         return
     event = Event.objects.filter(pk=event_pk).only("pk", "on_sale_at").first()
     if event is None:
@@ -265,7 +293,7 @@ def _key(event_pk: int, part: str) -> str:
 
 def _line(*, event_pk: int, user_id: int, join: bool, staff_on: bool) -> list[int] | None:
     keys = [_key(event_pk, p) for p in ("count", "seats", "through", "auto")]
-    keys.append(_key(event_pk, f"arrivals:{int(time.time())}"))
+    keys += [_key(event_pk, f"arrivals:{int(time.time())}"), _key(event_pk, "pending")]
     args = [
         user_id,
         int(join),
@@ -276,9 +304,15 @@ def _line(*, event_pk: int, user_id: int, join: bool, staff_on: bool) -> list[in
         settings.WAITING_ROOM_AUTO_SECONDS,
         settings.WAITING_ROOM_AUTO_ARRIVALS,
         _allowance(),
+        settings.WAITING_ROOM_PENDING_SECONDS,
     ]
     found = _redis_call(lambda redis: _scripts(redis)[0](keys=keys, args=args, client=redis))
     return None if found is None else [int(v) for v in found]
+
+
+def _bought(*, event_pk: int, user_id: int) -> None:
+    keys = [_key(event_pk, "seats"), _key(event_pk, "pending")]
+    _redis_call(lambda redis: _scripts(redis)[2](keys=keys, args=[user_id], client=redis))
 
 
 def _arrive(*, event_pk: int) -> bool:
@@ -350,4 +384,8 @@ def _redis(url: str, timeout: float) -> Redis:
 
 @functools.lru_cache(maxsize=4)
 def _scripts(redis: Redis):
-    return redis.register_script(_LINE_LUA), redis.register_script(_ARRIVE_LUA)
+    return (
+        redis.register_script(_LINE_LUA),
+        redis.register_script(_ARRIVE_LUA),
+        redis.register_script(_BOUGHT_LUA),
+    )

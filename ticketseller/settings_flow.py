@@ -30,6 +30,9 @@ WAITING_ROOM_RATE = env_float("WAITING_ROOM_RATE", 30.0)
 # (8/s x 2.5 s on two cores). 0 disables the gauge: then only WAITING_ROOM_RATE paces.
 WAITING_ROOM_MAX_IN_FLIGHT = env_int("WAITING_ROOM_MAX_IN_FLIGHT", 20)
 WAITING_ROOM_IN_FLIGHT_SECONDS = env_int("WAITING_ROOM_IN_FLIGHT_SECONDS", 120)
+# Buyers admitted but not yet buying count as in flight for at most this long (seconds): the
+# gauge cannot see them, and one who walks away must not hold the room shut.
+WAITING_ROOM_PENDING_SECONDS = env_int("WAITING_ROOM_PENDING_SECONDS", 20)
 # Admissions that may go at once after a quiet spell (the line never banks more than this).
 WAITING_ROOM_BURST = env_int("WAITING_ROOM_BURST", 30)
 # How long an admission token is good for (seconds); polling the queue gives a fresh one.

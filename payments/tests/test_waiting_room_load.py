@@ -1,6 +1,7 @@
 """The waiting room admits by what the payment pipeline has in flight, not only by a rate."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.utils import timezone
@@ -56,6 +57,43 @@ def test_a_full_pipeline_holds_the_line_until_a_purchase_finishes(
     admitted = third.get(_queue(event)).json()
     assert admitted["admitted"] is True
     assert _buy(third, event, admitted["admission_token"]).status_code == 201
+
+
+def test_admitted_buyers_who_have_not_bought_yet_take_the_pipelines_room(
+    client_for, make_event, pipeline_of_two
+):
+    """An admitted buyer buys at their next poll: until then the gauge cannot see them, and
+    the line must not move on by the same room again at every poll in between."""
+    event = make_event(price=10_000, on_sale_at=timezone.now() - dt.timedelta(seconds=1))
+    first, second, third = client_for(), client_for(), client_for()
+    tickets = [client.post(_queue(event)).json() for client in (first, second)]
+    assert [t["admitted"] for t in tickets] == [True, True]
+
+    waiting = third.post(_queue(event)).json()
+    assert (waiting["admitted"], waiting["position"]) == (False, 1)
+    for _ in range(3):  # nobody bought yet, however often the line is polled
+        assert third.get(_queue(event)).json()["admitted"] is False
+
+    assert _buy(first, event, tickets[0]["admission_token"]).status_code == 201
+    assert third.get(_queue(event)).json()["admitted"] is False  # one buying, one about to
+    purchase_transition(
+        purchase_id=Purchase.objects.get().pk, to=PurchaseStatus.REJECTED, reason="test"
+    )
+    assert third.get(_queue(event)).json()["admitted"] is True
+
+
+def test_an_admitted_buyer_who_walks_away_stops_holding_the_room(
+    client_for, make_event, pipeline_of_two, settings
+):
+    settings.WAITING_ROOM_PENDING_SECONDS = 1
+    event = make_event(price=10_000, on_sale_at=timezone.now() - dt.timedelta(seconds=1))
+    first, second, third = client_for(), client_for(), client_for()
+    assert first.post(_queue(event)).json()["admitted"]
+    assert second.post(_queue(event)).json()["admitted"]
+    assert third.post(_queue(event)).json()["admitted"] is False
+
+    time.sleep(1.2)  # neither bought: after WAITING_ROOM_PENDING_SECONDS they are forgotten
+    assert third.get(_queue(event)).json()["admitted"] is True
 
 
 def test_a_buy_without_a_token_into_a_full_pipeline_switches_the_room_on(
