@@ -46,22 +46,25 @@ def purchase_version(*, purchase: Purchase) -> tuple:
         purchase.challenges_total,
         purchase.challenges_solved,
         purchase.master_job_id,
-        _live_solved(status=purchase.status, job_id=purchase.master_job_id),
+        _live_solved(purchase),
     )
 
 
-def _live_solved(*, status: str, job_id) -> int | None:
-    """While solving, the count the workers master publishes in Redis (None: not known)."""
-    if status == PurchaseStatus.SOLVING and job_id:
-        return master_client.job_progress(job_id=str(job_id))
-    return None
+def _live_solved(purchase: Purchase) -> int | None:
+    """While solving, the count the workers master publishes in Redis (None: not known).
+    Read once per loaded purchase: a poll's ETag and its body show the same count."""
+    if purchase.status != PurchaseStatus.SOLVING or not purchase.master_job_id:
+        return None
+    if not hasattr(purchase, "_live_solved"):
+        purchase._live_solved = master_client.job_progress(job_id=str(purchase.master_job_id))
+    return purchase._live_solved
 
 
 def purchase_challenges_progress(*, purchase: Purchase) -> dict[str, int]:
     """`{total, solved}`. While solving, the count the workers master publishes in Redis."""
     solved = purchase.challenges_solved
     if purchase.status == PurchaseStatus.SOLVING:
-        live = _live_solved(status=purchase.status, job_id=purchase.master_job_id)
+        live = _live_solved(purchase)
         solved = live if live is not None else solved
     elif purchase.status == PurchaseStatus.VALIDATED:
         solved = purchase.challenges_total

@@ -13,12 +13,7 @@ from challenge_worker.models import ChallengeTask, MasterJob
 def _lock_job_of_task(task_id: int) -> MasterJob | None:
     """The task's job, its row locked (the tasks' rows are not: each caller locks those it
     changes, always after the job's)."""
-    return (
-        MasterJob.objects.select_for_update(of=("self",))
-        .filter(tasks__pk=task_id)
-        .order_by()
-        .first()
-    )
+    return MasterJob.objects.select_for_update(of=("self",)).filter(tasks__pk=task_id).first()
 
 
 def challenge_tasks_claim(

@@ -71,11 +71,12 @@ def challenge_tasks_record_results(*, reports: list[ShardReport]) -> list[Challe
             raise InvalidInput(details={"task_id": [f"no task {reports[0].task_id}"]})
         # All the job's shards, locked: the rules need the reported ones, cancelling a solved
         # challenge's other shards and settling the job need the rest.
-        tasks = {t.pk: t for t in ChallengeTask.objects.select_for_update().filter(job=job)}
+        shards = list(ChallengeTask.objects.select_for_update().filter(job=job))
+        tasks = {t.pk: t for t in shards}
         if missing := [r.task_id for r in reports if r.task_id not in tasks]:
             raise InvalidInput(details={"task_id": [f"no task {missing} in job {job.pk}"]})
-        _apply_all(job, [(tasks[r.task_id], r) for r in reports], list(tasks.values()))
-        _job_settle(job, tasks=list(tasks.values()))
+        _apply_all(job, [(tasks[r.task_id], r) for r in reports], shards)
+        _job_settle(job, tasks=shards)
     return [tasks[r.task_id] for r in reports]
 
 
