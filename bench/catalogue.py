@@ -14,6 +14,10 @@ connection per wrk thread, so each connection speaks as its own user, with no th
     python bench/catalogue.py [--events 10000] [--connections 32] [--seconds 10]
                               [--database postgres|sqlite] [--cache-seconds 2]
                               [--only "HTML list"]   (the baseline always runs)
+                              [--debug]   (make run's development settings, DEBUG on)
+
+It runs production's settings (DEBUG off, the static files collected as `collectstatic`
+leaves them) unless `--debug` is given.
 """
 
 import argparse
@@ -35,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
 from stack import load_average as loadavg
-from stack import wait_until
+from stack import production_env, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -233,6 +237,7 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="run only the scenarios whose name contains this text"
     )
+    parser.add_argument("--debug", action="store_true", help="development settings, DEBUG on")
     args = parser.parse_args()
     ensure_wrk()
     sh("ensure_venv && compile_messages")
@@ -247,8 +252,13 @@ def main() -> None:
                # 32 readers with no think time read ~50 times a second each: far above the
                # per-user throttle (3000/min) a person never reaches, which would answer 429.
                "API_THROTTLE_USER": "1000000/minute", "API_THROTTLE_ANON": "1000000/minute",
-               "DJANGO_SETTINGS_MODULE": "ticketseller.settings"}  # fmt: skip
+               "DJANGO_SETTINGS_MODULE": "ticketseller.settings",
+               **({} if args.debug else production_env()),
+               "STATIC_ROOT": str(work / "static")}  # fmt: skip
         (work / "var").mkdir()
+        if not args.debug:  # DEBUG off serves the collected, hashed files only
+            subprocess.run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+                           cwd=ROOT, env=env, check=True)  # fmt: skip
         if args.cache_seconds is not None:
             env["CATALOGUE_CACHE_SECONDS"] = str(args.cache_seconds)
         if args.database == "sqlite":

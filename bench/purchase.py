@@ -137,9 +137,9 @@ def print_breakdown(title: str, stack: Stack, ids: list[str]) -> None:
             print(f"    {name:<38} {statistics.median(values):.3f} / {pct(values, 95):.3f}")
 
 
-def hashing_bound() -> tuple[float, float]:
+def hashing_bound(stack: Stack) -> tuple[float, float]:
     """(aggregate candidates/s of the live workers, purchases/s they can hash at most)."""
-    _, body = call("GET", "/heartbeat", base=MASTER)
+    _, body = call("GET", "/heartbeat", base=MASTER, headers=stack.master_headers())
     rate = sum(float(w.get("rate") or 0) for w in body.get("workers_detail", []))
     challenges, max_secret = 5, 500_000  # the exchange's defaults
     candidates_per_purchase = challenges * (max_secret + 1) / 2  # a secret is uniform in range
@@ -211,15 +211,19 @@ def main() -> None:
     parser.add_argument("--rush", type=int, default=0, help="buyers at once, page-paced")
     parser.add_argument("--rush-per-buyer", type=int, default=2)
     parser.add_argument("--backend", default="auto", choices=["auto", "simd", "python"])
+    parser.add_argument(
+        "--debug", action="store_true", help="make run's development settings (DEBUG on)"
+    )
     args = parser.parse_args()
 
     print(f"load average before: {load_average()}")
-    with Stack(backend=args.backend, database=args.database) as stack:
+    with Stack(backend=args.backend, database=args.database, debug=args.debug) as stack:
         _, events = call("GET", "/api/v1/events/")
         event = max(events["results"], key=lambda e: e["available"])
-        print(f"stack up on {args.database}; event {event['id']} with {event['available']} "
-              f"seats, price {event['price']}")  # fmt: skip
-        rate, bound = hashing_bound()
+        settings = "development settings (DEBUG on)" if args.debug else "production settings"
+        print(f"stack up on {args.database} with {settings}; event {event['id']} with "
+              f"{event['available']} seats, price {event['price']}")  # fmt: skip
+        rate, bound = hashing_bound(stack)
         print(f"workers' solver rate: {rate / 1e6:.1f} M candidates/s; ", end="")
         print(f"hashing bound {bound:.2f} purchases/s")
 

@@ -9,6 +9,7 @@ import collections
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PORTS = {"WEB_PORT": 18000, "MASTER_PORT": 18001, "EXCHANGE_PORT": 18100, "REDIS_PORT": 16380}
 WEB = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
 MASTER = f"http://127.0.0.1:{PORTS['MASTER_PORT']}"
+#: The secrets production settings refuse to start without.
+PRODUCTION_SECRETS = ("SECRET_KEY", "EXCHANGE_WEBHOOK_SECRET", "TICKET_CODE_SECRET",
+                      "MASTER_API_TOKEN")  # fmt: skip
 #: What `call` answers when no HTTP answer came at all (refused, reset, timed out).
 NO_ANSWER = 0
 #: Every call made so far: (method, path with ids as {id}, status) → how many.
@@ -95,11 +99,26 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def production_env() -> dict[str, str]:
+    """The settings production runs with (DEBUG off, so no per-query debug log), with fresh
+    secrets for this run; plain HTTP on the loopback and emails kept in files."""
+    secret = secrets.token_urlsafe(48)
+    return {
+        "DEBUG": "false",
+        **{name: f"{name}-{secret}" for name in PRODUCTION_SECRETS},
+        "SECURE_SSL_REDIRECT": "false",
+        "EMAIL_BACKEND": "payments.delivery.mail.ConsoleAndFileBackend",
+    }
+
+
 class Stack:
     """`with Stack(backend=..., database=...) as stack:` the stack is up, catalogue synced,
-    two challenge workers alive; leaving the block stops it (SIGINT, as Ctrl-C does)."""
+    two challenge workers alive; leaving the block stops it (SIGINT, as Ctrl-C does).
 
-    def __init__(self, *, backend: str = "auto", database: str = "sqlite", extra_env=None):
+    `debug=True` runs `make run`'s development settings instead of production's."""
+
+    def __init__(self, *, backend: str = "auto", database: str = "sqlite", debug: bool = False,
+                 extra_env=None):  # fmt: skip
         self.var = Path(tempfile.mkdtemp(prefix="bench-stack-"))
         self.var.chmod(0o755)  # PostgreSQL runs as its own user when we are root
         self.database = database
@@ -109,6 +128,7 @@ class Stack:
             "VAR_DIR": str(self.var),
             "SOLVER_BACKEND": backend,
             "LOG_LEVEL": "WARNING",
+            **({} if debug else production_env()),
             **(extra_env or {}),
         }
         for name in ("REDIS_URL", "DATABASE_URL", "EXCHANGE_URL", "MASTER_URL"):
@@ -143,6 +163,11 @@ class Stack:
         if self._pg_data:
             subprocess.run(self._pg_ctl("stop", "-m", "fast"), capture_output=True, check=False)
         shutil.rmtree(self.var, ignore_errors=True)
+
+    def master_headers(self) -> dict[str, str]:
+        """What the master's API asks of a caller when it has a token (production settings)."""
+        token = self.env.get("MASTER_API_TOKEN")
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def _start_postgres(self) -> str:
         """A PostgreSQL with fsync on (as `make run` would use it), via scripts/lib.sh."""

@@ -303,8 +303,9 @@ WALLET_DEPOSIT_MAX = env_int("WALLET_DEPOSIT_MAX", 5_000_000)
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
 WORKERS_STATUS_TIMEOUT = env_float("WORKERS_STATUS_TIMEOUT", 1.0)
 
-# bench/catalogue.py's baseline (a constant JSON answer at /bench/constant/). Development only.
-BENCH_ENDPOINTS = DEBUG and env_bool("BENCH_ENDPOINTS", False)
+# bench/catalogue.py's baseline (a constant JSON answer at /bench/constant/), off unless
+# asked for. It reveals nothing, and the bench measures production's settings (DEBUG off).
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # --- Central exchange -----------------------------------------------------------------------
 EXCHANGE_URL = env_str("EXCHANGE_URL", "http://127.0.0.1:8100/v1")

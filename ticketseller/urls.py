@@ -38,7 +38,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
 ]
 
-if settings.BENCH_ENDPOINTS:  # bench/catalogue.py's baseline; off unless DEBUG and asked for
+if settings.BENCH_ENDPOINTS:  # bench/catalogue.py's baseline; off unless asked for
     urlpatterns.append(path("bench/constant/", views.bench_constant_json))
 
 handler404 = views.page_not_found
