@@ -35,6 +35,7 @@ from stack import (
     new_buyer,
     pct,
     print_cpu,
+    yardstick_ms,
 )
 
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
@@ -250,6 +251,7 @@ def main() -> None:
         if args.rush:
             per_buyer = args.rush_per_buyer
             tokens = [new_buyer(event["price"] * per_buyer) for _ in range(args.rush)]
+            yardstick = yardstick_ms()  # the stack idle: the machine's speed just before
             cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
             requests_before = REQUESTS.copy()
             results, elapsed = concurrent(
@@ -258,7 +260,7 @@ def main() -> None:
             title = f"rush: {args.rush} buyers × {args.rush_per_buyer} at once, page-paced"
             done = summarize(title, results, elapsed, bound)
             used = stack.cpu_seconds()
-            print_cpu(cpu, used, len(done))
+            print_cpu(cpu, used, len(done), yardstick=yardstick)
             print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
             print_breakdown("per hop in the rush", stack, done)
     print(f"load average after: {load_average()}")
