@@ -11,6 +11,7 @@ from accounts.login_limits import login_guard
 from accounts.selectors import login_email_is_ambiguous
 from accounts.services import user_register, user_token
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.serializers import ModelSerializer
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -19,7 +20,7 @@ class RegisterInputSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email"]

@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 
@@ -10,9 +10,10 @@ from events.models import Event
 from events.selectors import event_list
 from ticketseller.api.errors import ErrorSerializer
 from ticketseller.api.pagination import PageNumberPagination
+from ticketseller.api.serializers import ModelSerializer
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     class Meta:
         model = Event
         fields = [

@@ -4,7 +4,6 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -22,6 +21,7 @@ from payments.models import Purchase, PurchaseStatus
 from payments.selectors import (
     purchase_challenges_progress,
     purchase_for_poll,
+    purchase_history_for_poll,
     purchase_list_for_user,
     purchase_version,
 )
@@ -29,13 +29,14 @@ from payments.services import purchase_apply_verdict, purchase_create
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
+from ticketseller.api.serializers import ModelSerializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 
 log = logging.getLogger(__name__)
 _ERRORS = {401: ErrorSerializer, 429: ErrorSerializer}
 
 
-class PurchaseSerializer(serializers.ModelSerializer):
+class PurchaseSerializer(ModelSerializer):
     event = serializers.PrimaryKeyRelatedField(read_only=True)
     challenges = serializers.SerializerMethodField()
     ticket_url = serializers.SerializerMethodField()
@@ -177,7 +178,7 @@ class PurchaseDetailApi(APIView):
                 return not_modified
         # The body is the row the version was taken from; the history is read after it, so
         # the body is never older than its ETag.
-        prefetch_related_objects([purchase], "history")
+        purchase_history_for_poll(purchase=purchase)
         response = Response(PurchaseSerializer(purchase, context={"request": request}).data)
         if etag:
             response["ETag"] = etag

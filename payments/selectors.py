@@ -5,7 +5,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from payments import master_client
-from payments.models import Purchase, PurchaseStatus
+from payments.models import Purchase, PurchaseEvent, PurchaseStatus
+from ticketseller.statements import prefetched, select
 
 
 def purchase_list_for_user(
@@ -30,10 +31,18 @@ def purchase_get_for_user(*, user, purchase_id, with_event: bool = True) -> Purc
 def purchase_for_poll(*, user, purchase_id) -> Purchase | None:
     """A user's own purchase as its poll reads it first: the row without its challenges and
     secrets (JSON the answer never shows) and without its history, which a poll that answers
-    304 never needs (`prefetch_related_objects(..., "history")` when it does)."""
-    return (
-        Purchase.objects.filter(user=user, pk=purchase_id).defer("challenges", "solutions").first()
-    )
+    304 never needs (`purchase_history_for_poll` when it does). Statements written once per
+    process: the web's most frequent request (see `ticketseller.statements`)."""
+    poll = select(Purchase, where=("id", "user"), leave_out=("challenges", "solutions"))
+    found = poll.instances(purchase_id, user.pk)
+    return found[0] if found else None
+
+
+def purchase_history_for_poll(*, purchase: Purchase) -> None:
+    """Read the purchase's history into it, as `prefetch_related("history")` would."""
+    ordering = tuple(PurchaseEvent._meta.ordering)
+    history = select(PurchaseEvent, where=("purchase",), order_by=ordering)
+    prefetched(purchase, "history", history.instances(purchase.pk))
 
 
 def purchase_version(*, purchase: Purchase) -> tuple:

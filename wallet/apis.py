@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from ticketseller.api.errors import ErrorSerializer
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
+from ticketseller.api.serializers import ModelSerializer
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_entries, wallet_get_for_user
 from wallet.services import wallet_deposit
@@ -18,7 +19,7 @@ class WalletSerializer(serializers.Serializer):
     currency = serializers.CharField(default="CLP")
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(ModelSerializer):
     class Meta:
         model = LedgerEntry
         fields = ["id", "kind", "amount", "balance_after", "reference", "created_at"]

@@ -1,0 +1,110 @@
+"""Statements written once per process read exactly what the ORM reads, and the serializers
+that build their fields once answer exactly what DRF's answer."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from events.apis import EventSerializer
+from payments.apis import PurchaseSerializer
+from payments.models import Purchase, PurchaseEvent, PurchaseStatus
+from ticketseller.statements import prefetched, select
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def purchase(user, make_event):
+    """A purchase with every kind of column filled: UUIDs, dates, big integers, nulls, JSON."""
+    now = timezone.now()
+    purchase = Purchase.objects.create(
+        user=user, event=make_event(), quantity=2, unit_price=25_000, amount=50_000,
+        status=PurchaseStatus.SOLVING, deposit_token=uuid.uuid4(), master_job_id=uuid.uuid4(),
+        challenges=[{"challenge_id": 1, "challenge_hash": "a" * 64}], solutions=[{"secret": 7}],
+        max_secret=500_000, challenges_total=5, challenges_solved=2, deadline=now,
+        payment_requested_at=now - dt.timedelta(seconds=1), idempotency_key=None,
+    )  # fmt: skip
+    for status in (PurchaseStatus.RESERVED, PurchaseStatus.SOLVING):
+        PurchaseEvent.objects.create(purchase=purchase, to_status=status)
+    return purchase
+
+
+def _every_column(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_select_reads_every_column_as_the_orm_does(purchase):
+    statement = select(Purchase, where=("id", "user"))
+
+    (read,) = statement.instances(purchase.pk, purchase.user_id)
+    orm = Purchase.objects.get(pk=purchase.pk)
+
+    assert _every_column(read) == _every_column(orm)
+    assert {k: type(v) for k, v in _every_column(read).items()} == {
+        k: type(v) for k, v in _every_column(orm).items()
+    }
+    assert not read._state.adding and read._state.db == "default"
+
+
+def test_fields_left_out_are_deferred_and_load_on_first_use(purchase):
+    statement = select(Purchase, where=("id", "user"), leave_out=("challenges", "solutions"))
+
+    (read,) = statement.instances(purchase.pk, purchase.user_id)
+
+    assert read.get_deferred_fields() == {"challenges", "solutions"}
+    assert read.solutions == [{"secret": 7}]  # one query, as a deferred field does
+
+
+def test_a_select_finds_nothing_for_another_user_or_an_unknown_id(purchase, make_user):
+    statement = select(Purchase, where=("id", "user"))
+
+    assert statement.instances(purchase.pk, make_user().pk) == []
+    assert statement.instances(uuid.uuid4(), purchase.user_id) == []
+
+
+def test_a_select_sorts_as_asked(purchase):
+    newest_first = select(PurchaseEvent, where=("purchase",), order_by=("-created_at", "-id"))
+    oldest_first = select(PurchaseEvent, where=("purchase",), order_by=("created_at", "id"))
+
+    statuses = [e.to_status for e in oldest_first.instances(purchase.pk)]
+
+    assert statuses == ["reserved", "solving"]
+    assert [e.to_status for e in newest_first.instances(purchase.pk)] == statuses[::-1]
+
+
+def test_prefetched_rows_answer_the_managers_all_without_a_query(purchase):
+    rows = select(PurchaseEvent, where=("purchase",)).instances(purchase.pk)
+    fresh = Purchase.objects.get(pk=purchase.pk)
+
+    prefetched(fresh, "history", rows)
+    with CaptureQueriesContext(connection) as queries:
+        listed = [e.pk for e in fresh.history.all()]
+
+    assert sorted(listed) == sorted(e.pk for e in rows) and len(listed) == 2
+    assert len(queries) == 0
+
+
+def test_a_serializer_that_builds_its_fields_once_answers_as_drf_does(purchase):
+    from rest_framework import serializers
+
+    class Rebuilt(serializers.ModelSerializer):  # DRF's own: fields built per instance
+        class Meta:
+            model = EventSerializer.Meta.model
+            fields = EventSerializer.Meta.fields
+            read_only_fields = EventSerializer.Meta.read_only_fields
+
+    answers = [EventSerializer(purchase.event).data for _ in range(2)]
+
+    assert answers[0] == answers[1] == Rebuilt(purchase.event).data
+
+
+def test_serializer_instances_never_share_their_fields(purchase):
+    first = PurchaseSerializer(purchase, context={"request": None})
+    second = PurchaseSerializer(purchase, context={"request": None})
+
+    assert first.fields["status"] is not second.fields["status"]
+    assert first.fields["status"].parent is first and second.fields["status"].parent is second
