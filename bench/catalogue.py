@@ -247,22 +247,7 @@ def main() -> None:
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, work, ignore_errors=True)
         servers = stack.enter_context(Servers(work, args.database))
-        env = {**os.environ, **servers, "VAR_DIR": str(work / "var"), "LOG_LEVEL": "WARNING",
-               "BENCH_ENDPOINTS": "true",
-               # 32 readers with no think time read ~50 times a second each: far above the
-               # per-user throttle (3000/min) a person never reaches, which would answer 429.
-               "API_THROTTLE_USER": "1000000/minute", "API_THROTTLE_ANON": "1000000/minute",
-               "DJANGO_SETTINGS_MODULE": "ticketseller.settings",
-               **({} if args.debug else production_env()),
-               "STATIC_ROOT": str(work / "static")}  # fmt: skip
-        (work / "var").mkdir()
-        if not args.debug:  # DEBUG off serves the collected, hashed files only
-            subprocess.run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-                           cwd=ROOT, env=env, check=True)  # fmt: skip
-        if args.cache_seconds is not None:
-            env["CATALOGUE_CACHE_SECONDS"] = str(args.cache_seconds)
-        if args.database == "sqlite":
-            env.pop("DATABASE_URL", None)
+        env = web_env(args, servers, work)
 
         exchange_port, web_port = free_port(), free_port()
         start([PYTHON, "-m", "exchange", "--port", str(exchange_port), "--db",
@@ -285,6 +270,28 @@ def main() -> None:
         wait_until(lambda: urllib.request.urlopen(constant, timeout=2).status == 200, 60, "the web")
         print(f"web: {procfile_web_command().replace('$WEB_PORT', str(web_port))}")
         measure(args, base, seeded, work)
+
+
+def web_env(args, servers: dict, work: Path) -> dict:
+    """The web's environment (production's settings unless --debug), its static files
+    collected when DEBUG is off (then only the collected, hashed files are served)."""
+    env = {**os.environ, **servers, "VAR_DIR": str(work / "var"), "LOG_LEVEL": "WARNING",
+           "BENCH_ENDPOINTS": "true",
+           # 32 readers with no think time read ~50 times a second each: far above the
+           # per-user throttle (3000/min) a person never reaches, which would answer 429.
+           "API_THROTTLE_USER": "1000000/minute", "API_THROTTLE_ANON": "1000000/minute",
+           "DJANGO_SETTINGS_MODULE": "ticketseller.settings",
+           **({} if args.debug else production_env()),
+           "STATIC_ROOT": str(work / "static")}  # fmt: skip
+    (work / "var").mkdir()
+    if not args.debug:
+        subprocess.run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+                       cwd=ROOT, env=env, check=True)  # fmt: skip
+    if args.cache_seconds is not None:
+        env["CATALOGUE_CACHE_SECONDS"] = str(args.cache_seconds)
+    if args.database == "sqlite":
+        env.pop("DATABASE_URL", None)
+    return env
 
 
 def measure(args, base: str, seeded: dict, work: Path) -> None:

@@ -249,21 +249,24 @@ def main() -> None:
             print_breakdown("per hop under load", stack, summarize(title, results, elapsed, bound))
 
         if args.rush:
-            per_buyer = args.rush_per_buyer
-            tokens = [new_buyer(event["price"] * per_buyer) for _ in range(args.rush)]
-            yardstick = yardstick_ms()  # the stack idle: the machine's speed just before
-            cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
-            requests_before = REQUESTS.copy()
-            results, elapsed = concurrent(
-                event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS
-            )
-            title = f"rush: {args.rush} buyers × {args.rush_per_buyer} at once, page-paced"
-            done = summarize(title, results, elapsed, bound)
-            used = stack.cpu_seconds()
-            print_cpu(cpu, used, len(done), yardstick=yardstick)
-            print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
-            print_breakdown("per hop in the rush", stack, done)
+            rush(stack, event, bound, buyers=args.rush, per_buyer=args.rush_per_buyer)
     print(f"load average after: {load_average()}")
+
+
+def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int) -> None:
+    """`buyers` at once, each buying `per_buyer` times at the page's pace; the figures, the
+    CPU per purchase by process and the web requests it took."""
+    tokens = [new_buyer(event["price"] * per_buyer) for _ in range(buyers)]
+    yardstick = yardstick_ms()  # the stack idle: the machine's speed just before
+    cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
+    requests_before = REQUESTS.copy()
+    results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
+    title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
+    done = summarize(title, results, elapsed, bound)
+    used = stack.cpu_seconds()
+    print_cpu(cpu, used, len(done), yardstick=yardstick)
+    print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
+    print_breakdown("per hop in the rush", stack, done)
 
 
 if __name__ == "__main__":

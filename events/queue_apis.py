@@ -1,6 +1,5 @@
 """The waiting room's API (docs/api.md, "Waiting room"): join an event's line, then poll it."""
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -12,6 +11,7 @@ from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
 from ticketseller.api.errors import ErrorSerializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
+from ticketseller.statements import select
 
 
 class QueueTicketSerializer(serializers.Serializer):
@@ -34,7 +34,11 @@ def _answer(ticket: QueueTicket) -> Response:
 
 
 def _event(pk: int) -> Event:
-    return get_object_or_404(Event.objects.only("pk", "on_sale_at"), pk=pk)
+    """The event of a line: read on every poll, so in a statement written once per process."""
+    found = select(Event, where=("id",), only=("on_sale_at",)).instances(pk)
+    if not found:
+        raise NotFound(_("No such event."))
+    return found[0]
 
 
 @extend_schema(tags=["events"])

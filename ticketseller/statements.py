@@ -49,13 +49,18 @@ class Select:
 @cache
 def select(
     model: type[Model], *, where: tuple[str, ...], leave_out: tuple[str, ...] = (),
-    order_by: tuple[str, ...] = (),
+    only: tuple[str, ...] = (), order_by: tuple[str, ...] = (),
 ) -> Select:  # fmt: skip
     """The statement reading `model`'s rows by the fields named in `where` (names as in a
-    filter: "user", "purchase"), every concrete field but `leave_out`, sorted by `order_by`
-    ("-name" descending). Written once per process and set of arguments."""
+    filter: "user", "purchase"): every concrete field but `leave_out`, or only the primary
+    key and `only`, sorted by `order_by` ("-name" descending). Written once per process and
+    set of arguments."""
     meta, q = model._meta, connection.ops.quote_name
-    fields = tuple(f for f in meta.concrete_fields if f.name not in leave_out)
+    fields = tuple(
+        f
+        for f in meta.concrete_fields
+        if f.name not in leave_out and (not only or f.primary_key or f.name in only)
+    )
     compared = tuple(meta.get_field(name) for name in where)
     table = q(meta.db_table)
     sql = f"SELECT {', '.join(f'{table}.{q(f.column)}' for f in fields)} FROM {table}"

@@ -75,7 +75,13 @@ def test_asking_for_a_place_before_joining_is_404(client_for, rushed):
 
 
 def test_an_unknown_event_has_no_line(client_for):
-    assert client_for().post("/api/v1/events/999999/queue/").status_code == 404
+    client = client_for()
+    for answer in (client.post("/api/v1/events/999999/queue/"),
+                   client.get("/api/v1/events/999999/queue/")):  # fmt: skip
+        assert answer.status_code == 404
+        assert answer.json()["error"] == {
+            "code": "not_found", "message": "No existe ese evento.", "details": {}
+        }  # the shop's default language
 
 
 def test_the_line_needs_a_logged_in_client(api_client, rushed):
