@@ -35,7 +35,6 @@ from stack import (
     new_buyer,
     pct,
     print_cpu,
-    yardstick_ms,
 )
 
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
@@ -257,14 +256,13 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     """`buyers` at once, each buying `per_buyer` times at the page's pace; the figures, the
     CPU per purchase by process and the web requests it took."""
     tokens = [new_buyer(event["price"] * per_buyer) for _ in range(buyers)]
-    yardstick = yardstick_ms()  # the stack idle: the machine's speed just before
     cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
     requests_before = REQUESTS.copy()
     results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
     done = summarize(title, results, elapsed, bound)
     used = stack.cpu_seconds()
-    print_cpu(cpu, used, len(done), yardstick=yardstick)
+    print_cpu(cpu, used, len(done))
     print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
     print_breakdown("per hop in the rush", stack, done)
 

@@ -12,7 +12,6 @@ import re
 import secrets
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -242,48 +241,14 @@ def _process_kind(cmdline: str) -> str:
     return next((kind for needle, kind in _KINDS if needle in cmdline), "other")
 
 
-def yardstick_ms() -> float:
-    """This machine's speed now: the median CPU milliseconds of a fixed pure-Python workload
-    of the kind a web request is made of (objects, dicts, JSON, string formatting, regular
-    expressions). The host's speed drifts (25 % within an hour was seen), so CPU figures are
-    also given in these units: comparable across runs and machines, where milliseconds are
-    not."""
-
-    class Row:
-        def __init__(self, n: int):
-            self.id, self.name, self.price, self.tags = n, f"Event {n:05d}", 1000 + n, ["a", "b"]
-
-    def work() -> None:
-        rows = [Row(n) for n in range(400)]
-        body = [{"id": r.id, "name": r.name.upper(), "price": f"${r.price:,}".replace(",", "."),
-                 "tags": [t * 2 for t in r.tags]} for r in rows]  # fmt: skip
-        again = json.loads(json.dumps(body))
-        sorted(again, key=lambda d: (d["price"], d["name"]))
-        [re.sub(r"[0-9]+", "#", d["name"]) for d in again]
-
-    samples = []
-    for _ in range(7):
-        started = time.process_time()
-        for _ in range(10):
-            work()
-        samples.append((time.process_time() - started) * 1000)
-    return statistics.median(samples)
-
-
-def print_cpu(
-    before: dict[str, float], after: dict[str, float], purchases: int, *, yardstick: float = 0
-) -> None:
-    """CPU milliseconds per purchase by kind of process (processes that lived throughout);
-    with `yardstick` (ms, `yardstick_ms`), the total in those units too."""
+def print_cpu(before: dict[str, float], after: dict[str, float], purchases: int) -> None:
+    """CPU milliseconds per purchase by kind of process (processes that lived throughout)."""
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     idle, every = used.pop(_IDLE), used.pop(_ALL)
     bench = used.pop(BENCH_KIND)
     total, n = sum(v for v in used.values() if v > 0), max(purchases, 1)
     print(f"  CPU per validated purchase: {1000 * total / n:.0f} ms in all "
           f"(two cores hold at most {2 * n / max(total, 1e-9):.1f} purchases/s)")  # fmt: skip
-    if yardstick:
-        print(f"    = {1000 * total / n / yardstick:.2f} yardsticks of {yardstick:.1f} ms "
-              "(this machine's speed now; comparable across runs)")  # fmt: skip
     for kind, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
         if seconds > 0:
             print(f"    {kind:<38} {1000 * seconds / max(purchases, 1):.1f} ms")
