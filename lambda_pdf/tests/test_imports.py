@@ -1,11 +1,12 @@
-"""lambda_pdf is deployed alone: it may import the standard library, reportlab, boto3 and itself."""
+"""lambda_pdf is deployed alone: it may import the standard library, reportlab, segno, boto3
+and itself."""
 
 import ast
 import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
-ALLOWED = set(sys.stdlib_module_names) | {"reportlab", "boto3", "botocore", "lambda_pdf"}
+ALLOWED = set(sys.stdlib_module_names) | {"reportlab", "segno", "boto3", "botocore", "lambda_pdf"}
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -31,3 +32,10 @@ def test_the_lambda_package_pins_the_reportlab_these_tests_run():
 
     requirements = (PACKAGE / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert f"reportlab=={reportlab.Version}" in requirements
+
+
+def test_the_lambda_package_pins_the_segno_these_tests_run():
+    import segno
+
+    requirements = (PACKAGE / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"segno=={segno.__version__}" in requirements

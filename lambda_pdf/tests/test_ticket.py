@@ -7,7 +7,7 @@ import pytest
 from lambda_pdf import ticket as ticket_module
 from lambda_pdf.schema import parse_ticket
 from lambda_pdf.tests.helpers import flat, pdf_pages_text, pdf_reader, pdf_text, squashed
-from lambda_pdf.ticket import PAGE_SIZE, build_qr_widget, render_ticket_pdf
+from lambda_pdf.ticket import PAGE_SIZE, qr_modules, render_ticket_pdf
 from lambda_pdf.wording import format_clp, format_datetime, printable
 
 SANTIAGO_SUMMER = timezone(timedelta(hours=-3))
@@ -33,28 +33,39 @@ def test_dates_keep_the_event_offset_instead_of_moving_to_utc():
     assert format_datetime(late_show, "es") == "jueves 31 de diciembre de 2026, 23:30"
 
 
-def test_the_qr_widget_encodes_exactly_the_ticket_code():
-    code = "CPE1.TKT001.q8Zx3Lm0Vb7Ns2Wd5Yh9Kc4Rf6Tg1Pj"
-    widget = build_qr_widget(code, size=120)
+def _finder_at(modules, top: int, left: int) -> bool:
+    """A finder pattern: a dark 7x7 ring, a light ring inside it, a dark 3x3 centre."""
+    for r in range(7):
+        for c in range(7):
+            ring = max(abs(r - 3), abs(c - 3))
+            if bool(modules[top + r][left + c]) != (ring != 2):
+                return False
+    return True
 
-    assert widget.value == code
-    assert widget.barLevel == "M"
-    assert (widget.barWidth, widget.barHeight) == (120, 120)
-    (segment,) = widget.qr.dataList
-    assert segment.data in (code, code.encode())
-    widget.draw()  # builds the matrix: fails if the code does not fit a QR symbol
-    assert widget.qr.getModuleCount() >= 21
+
+def test_the_qr_symbol_of_a_signed_code_is_a_whole_square_symbol():
+    code = "CPE1.000042.7Hx9Qm2LpR4vB8nK3tYw.Zq5Xc8Vb1Nm4As7Df0Gh3Jk6Lp9Oi2Uy5Tr8Ew1Q"
+
+    modules = qr_modules(code)
+
+    size = len(modules)
+    assert all(len(row) == size for row in modules)
+    assert size >= 21 and (size - 17) % 4 == 0  # version (size - 17) / 4, no quiet zone
+    assert _finder_at(modules, 0, 0) and _finder_at(modules, 0, size - 7)
+    assert _finder_at(modules, size - 7, 0)
+    assert qr_modules(code) == modules  # the same code always prints the same symbol
+    assert qr_modules(code.replace("42", "43")) != modules
 
 
 def test_each_page_gets_the_qr_of_its_own_ticket(make_payload, monkeypatch):
     built = []
-    real = ticket_module.build_qr_widget
+    real = ticket_module.qr_modules
 
-    def spy(code, **kwargs):
+    def spy(code):
         built.append(code)
-        return real(code, **kwargs)
+        return real(code)
 
-    monkeypatch.setattr(ticket_module, "build_qr_widget", spy)
+    monkeypatch.setattr(ticket_module, "qr_modules", spy)
     payload = make_payload(quantity=3)
 
     render_ticket_pdf(parse_ticket(payload))

@@ -80,7 +80,9 @@ def test_an_unknown_event_has_no_line(client_for):
                    client.get("/api/v1/events/999999/queue/")):  # fmt: skip
         assert answer.status_code == 404
         assert answer.json()["error"] == {
-            "code": "not_found", "message": "No existe ese evento.", "details": {}
+            "code": "not_found",
+            "message": "No existe ese evento.",
+            "details": {},
         }  # the shop's default language
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from events.models import Event
-from lambda_pdf.ticket import build_qr_widget
+from lambda_pdf.ticket import qr_modules
 from payments.delivery.codes import ticket_code_make
 from payments.delivery.models import CheckIn
 from payments.models import PurchaseStatus as S
@@ -36,11 +36,7 @@ DRAW_QR = """
 
 
 def _qr_matrix(code: str) -> list[list[int]]:
-    widget = build_qr_widget(code)
-    widget.draw()  # builds the symbol's modules
-    qr = widget.qr
-    n = qr.getModuleCount()
-    return [[int(bool(qr.isDark(row, col))) for col in range(n)] for row in range(n)]
+    return [[int(bool(dark)) for dark in row] for row in qr_modules(code)]
 
 
 def _without_detector_with_a_camera_showing(matrix) -> str:
