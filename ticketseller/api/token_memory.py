@@ -4,13 +4,15 @@ A page in a rush polls its place in the line and its purchase every half second;
 token up on each poll cost about a third of the poll. A view that opts in trusts a token this
 process checked within `memory_seconds`: a revoked token or a deactivated user keeps that
 view's reads for at most that long. Everything that moves money or seats checks the token on
-every request (DRF's `TokenAuthentication`), and an unknown token is always a 401.
+every request (`ticketseller.api.token_auth`), and an unknown token is always a 401.
 """
 
 import time
 
 from drf_spectacular.drainage import set_override
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
+
+from ticketseller.api.token_auth import TokenAuthentication
 
 _MEMORY_SIZE = 10_000  # tokens per view class; past it the memory starts over
 
