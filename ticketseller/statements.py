@@ -15,6 +15,7 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import Field, Model
+from django.db.transaction import TransactionManagementError
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,12 @@ class Select:
     where: tuple[Field, ...]  # each compared with "= %s", in this order
     names: tuple[str, ...]  # the attribute of each column read, in the model's order
     converters: tuple  # per column: (its Col, the functions that turn the raw value into Python)
+    locks: bool = False  # SELECT ... FOR UPDATE: only inside a transaction
 
     def instances(self, *values) -> list[Model]:
         """The rows whose `where` fields equal `values` (Python values, as a filter takes)."""
+        if self.locks and connection.get_autocommit():  # Django's own check
+            raise TransactionManagementError("a locking read outside a transaction locks nothing")
         params = [
             field.get_db_prep_value(value, connection)
             for field, value in zip(self.where, values, strict=True)
@@ -49,12 +53,14 @@ class Select:
 @cache
 def select(
     model: type[Model], *, where: tuple[str, ...], leave_out: tuple[str, ...] = (),
-    only: tuple[str, ...] = (), order_by: tuple[str, ...] = (),
+    only: tuple[str, ...] = (), order_by: tuple[str, ...] = (), lock: bool = False,
 ) -> Select:  # fmt: skip
     """The statement reading `model`'s rows by the fields named in `where` (names as in a
     filter: "user", "purchase"): every concrete field but `leave_out`, or only the primary
-    key and `only`, sorted by `order_by` ("-name" descending). Written once per process and
-    set of arguments."""
+    key and `only`, sorted by `order_by` ("-name" descending); `lock` locks the rows read
+    until the transaction ends, as `select_for_update()` (on databases that lock rows; SQLite
+    serialises writers instead, as Django there). Written once per process and set of
+    arguments."""
     meta, q = model._meta, connection.ops.quote_name
     fields = tuple(
         f
@@ -72,12 +78,14 @@ def select(
             + (" DESC" if name.startswith("-") else " ASC")
             for name in order_by
         )
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
     columns = [f.get_col(meta.db_table) for f in fields]
     converters = tuple(
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in columns
     )
-    return Select(model, sql, compared, tuple(f.attname for f in fields), converters)
+    return Select(model, sql, compared, tuple(f.attname for f in fields), converters, lock)
 
 
 def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:

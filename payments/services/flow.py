@@ -24,6 +24,7 @@ from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, 
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
 from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_pending
+from ticketseller.statements import select
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_refund
 
@@ -70,7 +71,10 @@ def purchase_transition(
     if unknown := sorted(set(fields) - _SETTABLE_FIELDS):
         raise TypeError(f"purchase_transition: Purchase has no field {', '.join(unknown)}")
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
+        found = select(Purchase, where=("id",), lock=True).instances(purchase_id)
+        if not found:
+            raise Purchase.DoesNotExist(f"no purchase {purchase_id}")
+        purchase = found[0]
         if purchase.status == to:
             return purchase, False
         if to not in TRANSITIONS[purchase.status]:

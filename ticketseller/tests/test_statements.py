@@ -108,3 +108,18 @@ def test_serializer_instances_never_share_their_fields(purchase):
 
     assert first.fields["status"] is not second.fields["status"]
     assert first.fields["status"].parent is first and second.fields["status"].parent is second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_needs_a_transaction(purchase):
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    locking = select(Purchase, where=("id",), lock=True)
+
+    with pytest.raises(TransactionManagementError):
+        locking.instances(purchase.pk)  # outside a transaction it would lock nothing
+    with transaction.atomic():
+        (read,) = locking.instances(purchase.pk)
+    assert read.pk == purchase.pk
+    assert locking.sql.endswith("FOR UPDATE") == connection.features.has_select_for_update
