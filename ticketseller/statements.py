@@ -81,6 +81,8 @@ def select(
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     columns = [f.get_col(meta.db_table) for f in fields]
+    # Built once, with the converters of the building thread's connection, and then used by
+    # every thread: they depend on the backend and the settings (time zone), not on a socket.
     converters = tuple(
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in columns
