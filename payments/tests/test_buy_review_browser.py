@@ -27,6 +27,9 @@ def on_the_event_page(live_server, page: Page, make_user, make_event):
     page.fill("#id_password", "una-clave-larga-99")
     page.locator("[data-testid=login-form] button[type=submit]").click()
     expect(page.get_by_test_id("buy-form")).to_be_visible()
+    # The form shows before its deferred script has run; a click then is the page without
+    # script (a real visitor's fallback: "Buy" posts to the review page), not the dialog.
+    page.wait_for_load_state("load")
     return page
 
 
