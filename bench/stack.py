@@ -101,13 +101,14 @@ def load_average() -> str:
 
 def production_env() -> dict[str, str]:
     """The settings production runs with (DEBUG off, so no per-query debug log), with fresh
-    secrets for this run; plain HTTP on the loopback and emails kept in files."""
+    secrets for this run; plain HTTP on the loopback, and emails kept in files but not
+    printed, as an SMTP client would not (honcho relaying every message cost the machine)."""
     secret = secrets.token_urlsafe(48)
     return {
         "DEBUG": "false",
         **{name: f"{name}-{secret}" for name in PRODUCTION_SECRETS},
         "SECURE_SSL_REDIRECT": "false",
-        "EMAIL_BACKEND": "payments.delivery.mail.ConsoleAndFileBackend",
+        "EMAIL_BACKEND": "payments.delivery.mail.FileBackend",
     }
 
 
@@ -128,6 +129,7 @@ class Stack:
             "VAR_DIR": str(self.var),
             "SOLVER_BACKEND": backend,
             "LOG_LEVEL": "WARNING",
+            "EXCHANGE_LOG_LEVEL": "WARNING",
             **({} if debug else production_env()),
             **(extra_env or {}),
         }
@@ -230,6 +232,7 @@ _KINDS = [
     "challenge workers"), ("rqworker payments", "payments workers"), ("rqworker maintenance",
     "maintenance worker"), ("rqworker delivery", "delivery worker"), ("manage.py clock", "clock"),
     ("-m exchange", "exchange"), ("redis-server", "redis"), ("postgres", "postgresql"),
+    ("honcho", "process runner (honcho)"),
 ]  # fmt: skip
 
 

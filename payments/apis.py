@@ -21,6 +21,7 @@ from payments.models import Purchase, PurchaseStatus
 from payments.selectors import (
     purchase_challenges_progress,
     purchase_for_poll,
+    purchase_for_verdict,
     purchase_history_for_poll,
     purchase_list_for_user,
     purchase_version,
@@ -272,8 +273,8 @@ class ExchangeValidationApi(APIView):
             raise ParseError() from exc
         data = ValidationSerializer(data=payload)
         data.is_valid(raise_exception=True)
-        purchase_id = data.validated_data["request_id"]
-        purchase = Purchase.objects.filter(pk=purchase_id).first()
+        purchase_id, valid = data.validated_data["request_id"], data.validated_data["valid"]
+        purchase = purchase_for_verdict(purchase_id=purchase_id)
         if purchase is None:
             log.warning("validation for unknown purchase %s ignored", purchase_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -283,9 +284,10 @@ class ExchangeValidationApi(APIView):
             return Response(
                 error_body("validation_mismatch", mismatch), status=status.HTTP_409_CONFLICT
             )
-        purchase_apply_verdict(
-            purchase_id=purchase_id, valid=data.validated_data["valid"], source="webhook"
-        )
+        # The synchronous answer usually got here first: an echo of the verdict it applied
+        # changes nothing, so it takes no lock (any other verdict goes through the machine).
+        if purchase.status != (PurchaseStatus.VALIDATED if valid else PurchaseStatus.REJECTED):
+            purchase_apply_verdict(purchase_id=purchase_id, valid=valid, source="webhook")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

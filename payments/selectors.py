@@ -38,6 +38,14 @@ def purchase_for_poll(*, user, purchase_id) -> Purchase | None:
     return found[0] if found else None
 
 
+def purchase_for_verdict(*, purchase_id) -> Purchase | None:
+    """What the exchange's webhook checks a verdict against: the status and deposit token
+    (a statement written once per process: every purchase gets one webhook)."""
+    found = select(Purchase, where=("id",), only=("status", "deposit_token"))
+    rows = found.instances(purchase_id)
+    return rows[0] if rows else None
+
+
 def purchase_history_for_poll(*, purchase: Purchase) -> None:
     """Read the purchase's history into it, as `prefetch_related("history")` would."""
     ordering = tuple(PurchaseEvent._meta.ordering)

@@ -73,5 +73,16 @@ class RedisTolerantMixin:
         log.warning("worker %s: Redis unavailable (%s): %s; carrying on", self.name, what, exc)
 
 
-class TolerantWorker(RedisTolerantMixin, SimpleWorker):
+class SettingsLogLevelMixin:
+    """RQ's logger takes its level from `rqworker -v` (INFO unless asked otherwise), not from
+    the settings' LOG_LEVEL: a worker logged three lines per job at INFO whatever LOG_LEVEL
+    said. Without an explicit -v, it follows LOG_LEVEL (the root logger's level)."""
+
+    def work(self, *args, logging_level: str | int | None = "INFO", **kwargs):
+        if logging_level in ("INFO", logging.INFO):
+            logging_level = logging.getLogger().getEffectiveLevel()
+        return super().work(*args, logging_level=logging_level, **kwargs)
+
+
+class TolerantWorker(SettingsLogLevelMixin, RedisTolerantMixin, SimpleWorker):
     """A `SimpleWorker` (jobs run in the worker process) that survives Redis restarts."""

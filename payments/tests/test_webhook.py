@@ -59,6 +59,19 @@ def test_a_signed_rejection_delivered_five_times_refunds_once(client, submitted)
     assert submitted.event.available == 4
 
 
+def test_an_echo_of_the_verdict_already_applied_is_one_read(client, submitted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert _post(client, _verdict(submitted, True)).status_code == 204
+    with CaptureQueriesContext(connection) as queries:
+        assert _post(client, _verdict(submitted, True)).status_code == 204
+
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "FOR UPDATE" not in queries[0]["sql"]
+    assert submitted.history.filter(to_status=S.VALIDATED).count() == 1
+
+
 def test_a_late_opposite_verdict_changes_nothing(client, submitted):
     _post(client, _verdict(submitted, True))
     _post(client, _verdict(submitted, False))

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from payments.delivery import services
-from payments.delivery.mail import ConsoleAndFileBackend
+from payments.delivery.mail import ConsoleAndFileBackend, FileBackend
 from payments.delivery.models import Notification
 from payments.delivery.services import notification_send
 from payments.models import Purchase, PurchaseStatus
@@ -229,3 +229,21 @@ def test_the_local_mail_backend_prints_and_keeps_an_eml_copy(make_purchase, tmp_
     assert purchase.short_number in _subject(message)
     assert "$50.000" in _text(message)
     assert not list(folder.glob("*.tmp"))
+
+
+@pytest.mark.django_db
+def test_the_file_mail_backend_keeps_an_eml_copy_and_prints_nothing(
+    make_purchase, tmp_path, capsys
+):
+    from payments.delivery.emails import email_build
+
+    purchase = make_purchase(S.VALIDATED)
+    backend = FileBackend(file_path=tmp_path / "outbox")
+
+    sent = backend.send_messages([email_build(purchase=purchase, outcome="validated")])
+
+    assert sent == 1
+    assert capsys.readouterr().out == ""
+    [copy] = list((tmp_path / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(copy.read_bytes(), policy=email.policy.default)
+    assert purchase.short_number in _subject(message)
