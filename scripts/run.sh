@@ -35,13 +35,8 @@ fi
 
 log "preparing the database ($VAR_DIR/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --no-input -v 0
-# Settings decide what DEBUG means (the same parser as every other variable).
-debug=$(.venv/bin/python manage.py shell -v 0 -c "from django.conf import settings; print(int(settings.DEBUG))")
-if [ "$debug" = 1 ]; then
-  logins=$(.venv/bin/python manage.py create_demo_users)
-else
-  logins="none (DEBUG is off: production settings make no demo users)"
-fi
+# Demo users only under development settings (the command reads DEBUG as settings do).
+logins=$(.venv/bin/python manage.py create_demo_users --if-debug)
 
 cat <<BANNER
 

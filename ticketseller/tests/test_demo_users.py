@@ -32,3 +32,13 @@ def test_the_demo_users_are_refused_when_debug_is_off(settings):
         call_command("create_demo_users")
 
     assert not get_user_model().objects.exists()
+
+
+def test_make_run_asks_for_them_only_when_debug_is_on(settings, django_user_model):
+    settings.DEBUG = False
+    out = io.StringIO()
+
+    call_command("create_demo_users", "--if-debug", stdout=out)
+
+    assert "DEBUG is off" in out.getvalue()
+    assert not django_user_model.objects.filter(username__in=["demo", "admin"]).exists()

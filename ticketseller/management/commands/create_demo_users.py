@@ -18,9 +18,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo-pass-2026")
         parser.add_argument("--admin-password", default="admin-pass-2026")
+        parser.add_argument(
+            "--if-debug",
+            action="store_true",
+            help="With DEBUG off, make none and say so instead of failing (`make run`).",
+        )
 
-    def handle(self, *args, password: str, admin_password: str, **options):
+    def handle(self, *args, password: str, admin_password: str, if_debug: bool, **options):
         if not settings.DEBUG:
+            if if_debug:
+                self.stdout.write("none (DEBUG is off: production settings make no demo users)")
+                return
             raise CommandError("Demo users are for development only (DEBUG is off).")
         User = get_user_model()
         demo, created = User.objects.get_or_create(
