@@ -37,12 +37,12 @@ from rq.worker import SimpleWorker
 from challenge_worker import runtime
 from challenge_worker.broker import WORKERS_KEY, alive_key, redis_client
 from challenge_worker.solver import get_backend
-from ticketseller.rq_worker import RedisTolerantMixin, SettingsLogLevelMixin
+from ticketseller.rq_worker import WorkerMixin
 
 log = logging.getLogger(__name__)
 
 
-class ChallengeWorker(SettingsLogLevelMixin, RedisTolerantMixin, SimpleWorker):
+class ChallengeWorker(WorkerMixin, SimpleWorker):
     #: seconds spent measuring the backend's rate at start-up
     rate_sample_seconds = 0.2
 

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Pause between attempts to reach a Redis that went away.
 REDIS_RETRY_SECONDS = 1.0
+#: A heartbeat this close to one already sent (seconds of the key's life) is skipped.
+HEARTBEAT_COALESCE_SECONDS = 1.0
 
 
 class RedisTolerantMixin:
@@ -84,5 +86,43 @@ class SettingsLogLevelMixin:
         return super().work(*args, logging_level=logging_level, **kwargs)
 
 
-class TolerantWorker(SettingsLogLevelMixin, RedisTolerantMixin, SimpleWorker):
+class CoalescedHeartbeatMixin:
+    """RQ's worker sends a heartbeat (an HSET, then an EXPIRE: two round trips) before it
+    waits for a job, after it gets one and after it runs it, three per job for a key that
+    lives for minutes, and writes "idle" twice per job. A heartbeat that asks for no longer
+    than the key already has, give or take HEARTBEAT_COALESCE_SECONDS, is skipped, and one
+    that goes is one round trip; a state written less than that long ago is not written again.
+    The key's expiry and `last_heartbeat` differ from RQ's by under that second."""
+
+    _alive_until = 0.0  # time.monotonic() until which the worker key was last kept
+    _state_written = (None, 0.0)  # the last state written, and when
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        timeout = timeout or self.worker_ttl + 60
+        now = time.monotonic()
+        if pipeline is not None:  # part of RQ's own pipeline (a job starting, a long job)
+            super().heartbeat(timeout, pipeline=pipeline)
+        elif self._alive_until - now >= timeout - HEARTBEAT_COALESCE_SECONDS:
+            return
+        else:
+            with self.connection.pipeline(transaction=False) as pipe:
+                super().heartbeat(timeout, pipeline=pipe)
+                pipe.execute()
+        self._alive_until = now + timeout
+
+    def set_state(self, state, pipeline=None):
+        now = time.monotonic()
+        last, at = self._state_written
+        if pipeline is None and state == last and now - at < HEARTBEAT_COALESCE_SECONDS:
+            return
+        super().set_state(state, pipeline=pipeline)
+        self._state_written = (state, now)
+
+
+class WorkerMixin(SettingsLogLevelMixin, RedisTolerantMixin, CoalescedHeartbeatMixin):
+    """What our workers add to RQ's: mix it in before RQ's worker class. The tolerant part
+    comes before the heartbeat's, so it catches a heartbeat that Redis refused."""
+
+
+class TolerantWorker(WorkerMixin, SimpleWorker):
     """A `SimpleWorker` (jobs run in the worker process) that survives Redis restarts."""
