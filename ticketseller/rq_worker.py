@@ -1,4 +1,5 @@
-"""RQ workers that outlive a Redis restart.
+"""Our RQ workers: they outlive a Redis restart, log at LOG_LEVEL, and spare Redis the
+heartbeats that repeat one just sent (see each mixin; `WorkerMixin` is all three).
 
 RQ retries a refused connection only inside its dequeue loop. Any other Redis error in its
 main loop (a socket timeout, or a heartbeat, state or job-status write while Redis restarts)
@@ -9,8 +10,10 @@ bookkeeping is skipped while Redis fails, and dequeueing is retried every
 
 What the bookkeeping would have recorded is lost with Redis anyway; the periodic recovery
 jobs find work that was taken but never finished (see `challenge_worker.services.recovery`
-for challenge shards). Use it as ``--worker-class ticketseller.rq_worker.TolerantWorker``
-(a `SimpleWorker`), or mix it into another worker class before RQ's.
+for challenge shards).
+
+Use ``--worker-class ticketseller.rq_worker.TolerantWorker`` (a `SimpleWorker`), or mix
+`WorkerMixin` into another worker class before RQ's.
 """
 
 from __future__ import annotations
