@@ -31,6 +31,8 @@ class Select:
         """The rows whose `where` fields equal `values` (Python values, as a filter takes)."""
         if self.locks and connection.get_autocommit():  # Django's own check
             raise TransactionManagementError("a locking read outside a transaction locks nothing")
+        if not all(_fits(field, value) for field, value in zip(self.where, values, strict=True)):
+            return []  # no row holds it (the database driver would raise an overflow instead)
         params = [
             field.get_db_prep_value(value, connection)
             for field, value in zip(self.where, values, strict=True)
@@ -48,6 +50,18 @@ class Select:
             for convert in functions:
                 values[index] = convert(values[index], col, connection)
         return values
+
+
+def _fits(field: Field, value) -> bool:
+    """False for an integer the column cannot hold: Django's lookups answer such a filter with
+    no rows (`IntegerFieldOverflow`), and so does a `Select` (an id from a URL or a body)."""
+    if not isinstance(value, int):
+        return True
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    if kind not in connection.ops.integer_field_ranges:  # not an integer column
+        return True
+    low, high = connection.ops.integer_field_range(kind)
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 @cache

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
+from ticketseller.statements import select
 from wallet.errors import DepositOutOfRange, InsufficientFunds
 from wallet.models import LedgerEntry, Wallet
 
@@ -17,8 +18,12 @@ def wallet_create(*, user) -> Wallet:
 
 
 def wallet_lock(*, wallet_id: int) -> Wallet:
-    """Lock a wallet row for the caller's transaction (the first lock of a purchase)."""
-    return Wallet.objects.select_for_update().get(pk=wallet_id)
+    """Lock a wallet row for the caller's transaction (the first lock of a purchase). A
+    statement written once per process, as every money movement takes it."""
+    found = select(Wallet, where=("id",), lock=True).instances(wallet_id)
+    if not found:
+        raise Wallet.DoesNotExist(f"no wallet {wallet_id}")
+    return found[0]
 
 
 def _wallet_move(
@@ -31,11 +36,10 @@ def _wallet_move(
 ) -> LedgerEntry:
     """Apply a signed `amount` to a wallet, once per `idempotency_key`."""
     with transaction.atomic(), user_lock_timeout():
-        wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
+        wallet = wallet_lock(wallet_id=wallet_id)
         if idempotency_key is not None:
-            previous = LedgerEntry.objects.filter(
-                wallet=wallet, idempotency_key=idempotency_key
-            ).first()
+            same_key = select(LedgerEntry, where=("wallet", "idempotency_key"))
+            previous = next(iter(same_key.instances(wallet.pk, idempotency_key)), None)
             if previous is not None:
                 if previous.kind != kind or previous.amount != amount:
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})

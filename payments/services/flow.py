@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rq import Retry
 
+from events.models import Event
 from events.services import event_seats_release
 from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
@@ -146,7 +147,10 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
     Safe to run again at any point: the exchange is idempotent by request_id (our purchase
     id) and the master by deposit token.
     """
-    purchase = Purchase.objects.select_related("event").get(pk=purchase_id)
+    found = select(Purchase, where=("id",), leave_out=("solutions",)).instances(purchase_id)
+    if not found:
+        raise Purchase.DoesNotExist(f"no purchase {purchase_id}")
+    purchase = found[0]
     if purchase.status not in (S.RESERVED, S.SOLVING):
         return
     if purchase.deposit_token is None:
@@ -156,7 +160,7 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         try:
             accepted = exchange_client.payment_create(
                 request_id=str(purchase.pk),
-                exchange_event_id=str(purchase.event.event_id),
+                exchange_event_id=str(_exchange_event_id(purchase.event_id)),
                 quantity=purchase.quantity,
                 value=purchase.amount,
             )
@@ -188,6 +192,12 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         attempts=0,
         next_attempt_at=None,
     )
+
+
+def _exchange_event_id(event_pk: int):
+    """The exchange's id of an event (a statement written once per process, as the payment
+    step reads it for every purchase)."""
+    return select(Event, where=("id",), only=("event_id",)).instances(event_pk)[0].event_id
 
 
 def purchase_submit_solution(

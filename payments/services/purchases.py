@@ -14,6 +14,7 @@ from payments.models import Purchase, PurchaseEvent, PurchaseStatus
 from payments.services.flow import _enqueue
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
+from ticketseller.statements import select
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_debit, wallet_lock
 
@@ -37,7 +38,8 @@ def purchase_create(
     with transaction.atomic(), user_lock_timeout():
         wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
         if idempotency_key is not None:
-            previous = Purchase.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            same_key = select(Purchase, where=("user", "idempotency_key"))
+            previous = next(iter(same_key.instances(user.pk, idempotency_key)), None)
             if previous is not None:
                 if (previous.event_id, previous.quantity) != (event_pk, quantity):
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
@@ -83,8 +85,9 @@ def _quantity_check(quantity) -> None:
 
 
 def _event_on_sale(event_pk: int) -> Event:
-    """The event, if it can be bought: it exists, has not started and is not free."""
-    event = Event.objects.filter(pk=event_pk).first()
+    """The event, if it can be bought: it exists, has not started and is not free. Read by
+    every buy: a statement written once per process (`ticketseller.statements`)."""
+    event = next(iter(select(Event, where=("id",)).instances(event_pk)), None)
     if event is None:
         raise EventNotFound()
     if event.date <= timezone.now():

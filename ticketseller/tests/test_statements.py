@@ -66,6 +66,15 @@ def test_a_select_finds_nothing_for_another_user_or_an_unknown_id(purchase, make
     assert statement.instances(uuid.uuid4(), purchase.user_id) == []
 
 
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
+def test_an_integer_no_column_can_hold_finds_nothing_as_the_orm_does(purchase, value):
+    from events.models import Event
+
+    assert list(Event.objects.filter(pk=value)) == []
+    assert select(Event, where=("id",)).instances(value) == []
+    assert select(Purchase, where=("id", "user")).instances(purchase.pk, value) == []
+
+
 def test_a_select_sorts_as_asked(purchase):
     newest_first = select(PurchaseEvent, where=("purchase",), order_by=("-created_at", "-id"))
     oldest_first = select(PurchaseEvent, where=("purchase",), order_by=("created_at", "id"))
