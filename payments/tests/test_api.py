@@ -43,6 +43,7 @@ def test_buying_answers_201_with_the_purchase(funded, make_event):
         ({"event": "x", "quantity": 1}, 400, "invalid"),
         ({"quantity": 1}, 400, "invalid"),
         ({"event": 999999, "quantity": 1}, 404, "not_found"),
+        ({"event": 10**30, "quantity": 1}, 404, "not_found"),  # no column holds it
         ({"event": None, "quantity": 1.5}, 400, "invalid"),
     ],
 )

@@ -74,10 +74,11 @@ def test_asking_for_a_place_before_joining_is_404(client_for, rushed):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_an_unknown_event_has_no_line(client_for):
+@pytest.mark.parametrize("pk", [999999, 10**30])  # the second: more than any column holds
+def test_an_unknown_event_has_no_line(client_for, pk):
     client = client_for()
-    for answer in (client.post("/api/v1/events/999999/queue/"),
-                   client.get("/api/v1/events/999999/queue/")):  # fmt: skip
+    for answer in (client.post(f"/api/v1/events/{pk}/queue/"),
+                   client.get(f"/api/v1/events/{pk}/queue/")):  # fmt: skip
         assert answer.status_code == 404
         assert answer.json()["error"] == {
             "code": "not_found",
