@@ -35,10 +35,10 @@ def _answer(ticket: QueueTicket) -> Response:
 
 def _event(pk: int) -> Event:
     """The event of a line: read on every poll, so in a statement written once per process."""
-    found = select(Event, where=("id",), only=("on_sale_at",)).instances(pk)
-    if not found:
+    event = select(Event, where=("id",), only=("on_sale_at",)).first(pk)
+    if event is None:
         raise NotFound(_("No such event."))
-    return found[0]
+    return event
 
 
 @extend_schema(tags=["events"])

@@ -34,16 +34,13 @@ def purchase_for_poll(*, user, purchase_id) -> Purchase | None:
     304 never needs (`purchase_history_for_poll` when it does). Statements written once per
     process: the web's most frequent request (see `ticketseller.statements`)."""
     poll = select(Purchase, where=("id", "user"), leave_out=("challenges", "solutions"))
-    found = poll.instances(purchase_id, user.pk)
-    return found[0] if found else None
+    return poll.first(purchase_id, user.pk)
 
 
 def purchase_for_verdict(*, purchase_id) -> Purchase | None:
     """What the exchange's webhook checks a verdict against: the status and deposit token
     (a statement written once per process: every purchase gets one webhook)."""
-    found = select(Purchase, where=("id",), only=("status", "deposit_token"))
-    rows = found.instances(purchase_id)
-    return rows[0] if rows else None
+    return select(Purchase, where=("id",), only=("status", "deposit_token")).first(purchase_id)
 
 
 def purchase_history_for_poll(*, purchase: Purchase) -> None:

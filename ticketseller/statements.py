@@ -26,12 +26,13 @@ class Select:
     names: tuple[str, ...]  # the attribute of each column read, in the model's order
     converters: tuple  # per column: (its Col, the functions that turn the raw value into Python)
     locks: bool = False  # SELECT ... FOR UPDATE: only inside a transaction
+    ranges: tuple = ()  # per `where` field: (lowest, highest) an integer column holds, or None
 
     def instances(self, *values) -> list[Model]:
         """The rows whose `where` fields equal `values` (Python values, as a filter takes)."""
         if self.locks and connection.get_autocommit():  # Django's own check
             raise TransactionManagementError("a locking read outside a transaction locks nothing")
-        if not all(_fits(field, value) for field, value in zip(self.where, values, strict=True)):
+        if not all(_fits(bounds, value) for bounds, value in zip(self.ranges, values, strict=True)):
             return []  # no row holds it (the database driver would raise an overflow instead)
         params = [
             field.get_db_prep_value(value, connection)
@@ -44,6 +45,18 @@ class Select:
             self.model.from_db(connection.alias, self.names, self._converted(row)) for row in rows
         ]
 
+    def first(self, *values) -> Model | None:
+        """The first row, or None (as `QuerySet.first()` on this statement's order)."""
+        found = self.instances(*values)
+        return found[0] if found else None
+
+    def get(self, *values) -> Model:
+        """The first row; the model's DoesNotExist when there is none."""
+        found = self.instances(*values)
+        if not found:
+            raise self.model.DoesNotExist(f"no {self.model.__name__} with {values}")
+        return found[0]
+
     def _converted(self, row) -> list:
         values = list(row)
         for index, (col, functions) in enumerate(self.converters):
@@ -52,16 +65,20 @@ class Select:
         return values
 
 
-def _fits(field: Field, value) -> bool:
+def _fits(bounds, value) -> bool:
     """False for an integer the column cannot hold: Django's lookups answer such a filter with
     no rows (`IntegerFieldOverflow`), and so does a `Select` (an id from a URL or a body)."""
-    if not isinstance(value, int):
+    if bounds is None or not isinstance(value, int):
         return True
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _integer_range(field: Field) -> tuple | None:
     kind = (field.target_field if field.is_relation else field).get_internal_type()
     if kind not in connection.ops.integer_field_ranges:  # not an integer column
-        return True
-    low, high = connection.ops.integer_field_range(kind)
-    return (low is None or value >= low) and (high is None or value <= high)
+        return None
+    return connection.ops.integer_field_range(kind)
 
 
 @cache
@@ -101,7 +118,10 @@ def select(
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in columns
     )
-    return Select(model, sql, compared, tuple(f.attname for f in fields), converters, lock)
+    return Select(
+        model, sql, compared, tuple(f.attname for f in fields), converters, lock,
+        tuple(_integer_range(f) for f in compared),
+    )  # fmt: skip
 
 
 def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:

@@ -10,10 +10,7 @@ from wallet.models import LedgerEntry, Wallet
 def wallet_get_for_user(*, user) -> Wallet:
     """The user's wallet (every user gets one when created, see `wallet.signals`). Read by
     every purchase and refund: a statement written once per process (`ticketseller.statements`)."""
-    found = select(Wallet, where=("user",)).instances(user.pk)
-    if not found:
-        raise Wallet.DoesNotExist(f"user {user.pk} has no wallet")
-    return found[0]
+    return select(Wallet, where=("user",)).get(user.pk)
 
 
 def wallet_balance_for_user(*, user) -> int:

@@ -20,10 +20,7 @@ def wallet_create(*, user) -> Wallet:
 def wallet_lock(*, wallet_id: int) -> Wallet:
     """Lock a wallet row for the caller's transaction (the first lock of a purchase). A
     statement written once per process, as every money movement takes it."""
-    found = select(Wallet, where=("id",), lock=True).instances(wallet_id)
-    if not found:
-        raise Wallet.DoesNotExist(f"no wallet {wallet_id}")
-    return found[0]
+    return select(Wallet, where=("id",), lock=True).get(wallet_id)
 
 
 def _wallet_move(
@@ -39,7 +36,7 @@ def _wallet_move(
         wallet = wallet_lock(wallet_id=wallet_id)
         if idempotency_key is not None:
             same_key = select(LedgerEntry, where=("wallet", "idempotency_key"))
-            previous = next(iter(same_key.instances(wallet.pk, idempotency_key)), None)
+            previous = same_key.first(wallet.pk, idempotency_key)
             if previous is not None:
                 if previous.kind != kind or previous.amount != amount:
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})

@@ -72,10 +72,7 @@ def purchase_transition(
     if unknown := sorted(set(fields) - _SETTABLE_FIELDS):
         raise TypeError(f"purchase_transition: Purchase has no field {', '.join(unknown)}")
     with transaction.atomic():
-        found = select(Purchase, where=("id",), lock=True).instances(purchase_id)
-        if not found:
-            raise Purchase.DoesNotExist(f"no purchase {purchase_id}")
-        purchase = found[0]
+        purchase = select(Purchase, where=("id",), lock=True).get(purchase_id)
         if purchase.status == to:
             return purchase, False
         if to not in TRANSITIONS[purchase.status]:
@@ -147,10 +144,7 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
     Safe to run again at any point: the exchange is idempotent by request_id (our purchase
     id) and the master by deposit token.
     """
-    found = select(Purchase, where=("id",), leave_out=("solutions",)).instances(purchase_id)
-    if not found:
-        raise Purchase.DoesNotExist(f"no purchase {purchase_id}")
-    purchase = found[0]
+    purchase = select(Purchase, where=("id",), leave_out=("solutions",)).get(purchase_id)
     if purchase.status not in (S.RESERVED, S.SOLVING):
         return
     if purchase.deposit_token is None:
@@ -197,7 +191,7 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
 def _exchange_event_id(event_pk: int):
     """The exchange's id of an event (a statement written once per process, as the payment
     step reads it for every purchase)."""
-    return select(Event, where=("id",), only=("event_id",)).instances(event_pk)[0].event_id
+    return select(Event, where=("id",), only=("event_id",)).get(event_pk).event_id
 
 
 def purchase_submit_solution(

@@ -39,7 +39,7 @@ def purchase_create(
         wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
         if idempotency_key is not None:
             same_key = select(Purchase, where=("user", "idempotency_key"))
-            previous = next(iter(same_key.instances(user.pk, idempotency_key)), None)
+            previous = same_key.first(user.pk, idempotency_key)
             if previous is not None:
                 if (previous.event_id, previous.quantity) != (event_pk, quantity):
                     raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
@@ -87,7 +87,7 @@ def _quantity_check(quantity) -> None:
 def _event_on_sale(event_pk: int) -> Event:
     """The event, if it can be bought: it exists, has not started and is not free. Read by
     every buy: a statement written once per process (`ticketseller.statements`)."""
-    event = next(iter(select(Event, where=("id",)).instances(event_pk)), None)
+    event = select(Event, where=("id",)).first(event_pk)
     if event is None:
         raise EventNotFound()
     if event.date <= timezone.now():

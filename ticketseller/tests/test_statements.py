@@ -66,6 +66,15 @@ def test_a_select_finds_nothing_for_another_user_or_an_unknown_id(purchase, make
     assert statement.instances(uuid.uuid4(), purchase.user_id) == []
 
 
+def test_first_and_get_read_one_row_as_the_queryset_does(purchase):
+    statement = select(Purchase, where=("id",))
+
+    assert statement.first(purchase.pk) == purchase == statement.get(purchase.pk)
+    assert statement.first(uuid.uuid4()) is None
+    with pytest.raises(Purchase.DoesNotExist):
+        statement.get(uuid.uuid4())
+
+
 @pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
 def test_an_integer_no_column_can_hold_finds_nothing_as_the_orm_does(purchase, value):
     from events.models import Event
