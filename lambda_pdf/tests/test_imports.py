@@ -39,3 +39,14 @@ def test_the_lambda_package_pins_the_segno_these_tests_run():
 
     requirements = (PACKAGE / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert f"segno=={segno.__version__}" in requirements
+
+
+def test_the_lambda_package_ships_reportlab_s_accelerator_these_tests_run():
+    from importlib.metadata import version
+
+    from reportlab.lib import rl_accel
+
+    requirements = (PACKAGE / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"rl_accel=={version('rl_accel')}" in requirements
+    # reportlab falls back to pure Python without a word when the extension is missing
+    assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"

@@ -26,8 +26,13 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def email_build(*, purchase, outcome: str) -> EmailMultiAlternatives:
-    """The message for `outcome`, in the buyer's language (`buyer_email_language`)."""
+def email_build(
+    *, purchase, outcome: str, ticket_ready: bool | None = None
+) -> EmailMultiAlternatives:
+    """The message for `outcome`, in the buyer's language (`buyer_email_language`).
+    `ticket_ready`: whether the PDF is stored, when the caller knows; else it is read."""
+    if ticket_ready is None:
+        ticket_ready = ticket_file_ready(purchase_id=purchase.pk)
     with translation.override(buyer_email_language(purchase=purchase)):
         context = {
             "seller_name": settings.SELLER_NAME,
@@ -41,7 +46,7 @@ def email_build(*, purchase, outcome: str) -> EmailMultiAlternatives:
             "ticket_url": absolute_url(ticket_page_path(purchase)),
             # False when the email stopped waiting for a PDF that keeps failing: it then
             # sends the buyer to the purchase page, where the ticket appears once rendered.
-            "ticket_ready": ticket_file_ready(purchase_id=purchase.pk),
+            "ticket_ready": ticket_ready,
             "purchase_url": absolute_url(purchase.get_absolute_url()),
             "site_url": settings.SITE_URL.rstrip("/"),
         }

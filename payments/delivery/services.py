@@ -82,6 +82,28 @@ def _lease_claim(model, *, pk, done_field: str, lease: dt.timedelta, **changes) 
     return bool(taken)
 
 
+def _row_claim(model, *, purchase, lease: dt.timedelta, done_field: str, lookup=None, **changes):
+    """The purchase's row of `model` (with `lookup`), taken for `lease`: a new row is created
+    already taken, in one INSERT, instead of an INSERT, a read and an UPDATE; an existing one
+    is taken with `_lease_claim` unless its work is done. Returns (row, taken)."""
+    lookup = lookup or {}
+    now = timezone.now()
+    try:
+        with transaction.atomic():  # a savepoint: a unique conflict must not end the caller's
+            row = model.objects.create(
+                purchase=purchase, claimed_until=now + lease, attempts=1, **lookup, **changes
+            )
+        return row, True
+    except IntegrityError:  # a retry, the sweep, or a download got here first
+        row = model.objects.get(purchase=purchase, **lookup)
+    if getattr(row, done_field) is not None:
+        return row, False
+    taken = _lease_claim(model, pk=row.pk, done_field=done_field, lease=lease, **changes)
+    if taken:
+        row.refresh_from_db()  # the lease and attempts the claim wrote
+    return row, taken
+
+
 def _lease_release_failed(model, *, pk, exc: BaseException) -> None:
     """Give the lease back and keep the error for staff (admin) and the next attempt."""
     model.objects.filter(pk=pk).update(
@@ -151,24 +173,29 @@ def purchase_deliver(*, purchase_id: uuid.UUID | str) -> str:
     validated → render and store the PDF (if not yet), then the "your tickets" email;
     rejected / expired → the "your money was refunded" email. Returns what it did.
     """
-    purchase = Purchase.objects.filter(pk=purchase_id).only("status").first()
+    purchase = _purchase_with_buyer(purchase_id)
     if purchase is None:
         return "missing"
     if purchase.status == S.VALIDATED:
         try:
-            ticket_ensure(purchase_id=purchase_id)
+            _ticket_ensure(purchase)
         except (DeliveryFailed, TicketNotReady):
             # The email stops waiting for a PDF that keeps failing: it then links to the
             # purchase page. Re-raised, so RQ (or the sweep) retries the render.
             if email_stops_waiting_for_ticket(purchase_id=purchase_id):
-                notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.VALIDATED)
+                _notification_send(purchase, outcome=NotificationOutcome.VALIDATED)
             raise
-        notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.VALIDATED)
+        _notification_send(purchase, outcome=NotificationOutcome.VALIDATED, ticket_ready=True)
         return "validated"
     if purchase.status in (S.REJECTED, S.EXPIRED):
-        notification_send(purchase_id=purchase_id, outcome=NotificationOutcome.REFUNDED)
+        _notification_send(purchase, outcome=NotificationOutcome.REFUNDED)
         return "refunded"
     return "not_final"
+
+
+def _purchase_with_buyer(purchase_id) -> Purchase | None:
+    """The purchase with its event and buyer, read once for the ticket and the email."""
+    return Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
 
 
 def email_stops_waiting_for_ticket(*, purchase_id: uuid.UUID | str) -> bool:
@@ -189,16 +216,19 @@ def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
     TicketRenderFailed (recorded on the TicketFile: `attempts`, `last_error`).
     """
     purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    return _ticket_ensure(purchase)
+
+
+def _ticket_ensure(purchase: Purchase) -> TicketFile:
     if purchase.status != S.VALIDATED:
         raise NotYetValidated()
-    ticket, _created = TicketFile.objects.get_or_create(purchase=purchase)
-    if ticket.is_ready:
-        return ticket
     backend = get_backend()
-    claimed = _lease_claim(
-        TicketFile, pk=ticket.pk, done_field="rendered_at", lease=RENDER_LEASE,
+    ticket, claimed = _row_claim(
+        TicketFile, purchase=purchase, lease=RENDER_LEASE, done_field="rendered_at",
         backend=backend.name,
     )  # fmt: skip
+    if ticket.is_ready:
+        return ticket
     if not claimed:
         ticket.refresh_from_db()
         if ticket.is_ready:
@@ -212,19 +242,19 @@ def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
         if isinstance(exc, DeliveryFailed):
             raise
         raise TicketRenderFailed(_error_text(exc)) from exc
-    done = TicketFile.objects.filter(pk=ticket.pk, rendered_at=None).update(
-        backend=backend.name,
-        key=stored.key,
-        bucket=stored.bucket,
-        size=stored.size,
-        rendered_at=timezone.now(),
-        claimed_until=None,
-        last_error="",
-        updated_at=timezone.now(),
-    )
-    if not done:  # our lease ran out and another renderer finished first: keep theirs
-        log.warning("discarding a second render of purchase %s (%s)", purchase.pk, stored.key)
-        backend.discard(stored)
+    now = timezone.now()
+    rendered = {
+        "backend": backend.name, "key": stored.key, "bucket": stored.bucket,
+        "size": stored.size, "rendered_at": now, "claimed_until": None, "last_error": "",
+        "updated_at": now,
+    }  # fmt: skip
+    if TicketFile.objects.filter(pk=ticket.pk, rendered_at=None).update(**rendered):
+        for name, value in rendered.items():  # what the row now holds: no second read
+            setattr(ticket, name, value)
+        return ticket
+    # our lease ran out and another renderer finished first: keep theirs
+    log.warning("discarding a second render of purchase %s (%s)", purchase.pk, stored.key)
+    backend.discard(stored)
     ticket.refresh_from_db()
     return ticket
 
@@ -236,24 +266,28 @@ def notification_send(*, purchase_id: uuid.UUID | str, outcome: str) -> bool:
     Notification and raised as DeliveryFailed, so the job retries.
     """
     purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    return _notification_send(purchase, outcome=outcome)
+
+
+def _notification_send(purchase: Purchase, *, outcome: str, ticket_ready: bool | None = None):
     recipient = (purchase.user.email or "").strip()
-    note, _created = Notification.objects.get_or_create(
-        purchase=purchase, outcome=outcome, defaults={"recipient": recipient}
-    )
-    if note.sent_at is not None:
-        return False
     if not recipient:  # nothing to retry: staff see why in the admin
-        Notification.objects.filter(pk=note.pk).update(
-            last_error="the buyer has no email address", updated_at=timezone.now()
+        note, _created = Notification.objects.get_or_create(
+            purchase=purchase, outcome=outcome, defaults={"recipient": recipient}
         )
+        if note.sent_at is None:
+            Notification.objects.filter(pk=note.pk).update(
+                last_error="the buyer has no email address", updated_at=timezone.now()
+            )
         return False
-    claimed = _lease_claim(
-        Notification, pk=note.pk, done_field="sent_at", lease=SEND_LEASE, recipient=recipient
-    )
-    if not claimed:  # another worker is sending it right now
+    note, claimed = _row_claim(
+        Notification, purchase=purchase, lookup={"outcome": outcome}, lease=SEND_LEASE,
+        done_field="sent_at", recipient=recipient,
+    )  # fmt: skip
+    if not claimed:  # sent already, or another worker is sending it right now
         return False
     try:
-        email_build(purchase=purchase, outcome=outcome).send()
+        email_build(purchase=purchase, outcome=outcome, ticket_ready=ticket_ready).send()
     except Exception as exc:
         _lease_release_failed(Notification, pk=note.pk, exc=exc)
         log.warning("email %s for purchase %s failed: %s", outcome, purchase.pk, exc)

@@ -233,3 +233,35 @@ def test_the_purchases_pages_link_the_ticket_once_validated(make_purchase, clien
     assert f'href="{_page(pending)}"' not in listing
     assert f'href="{_page(validated)}"' in detail
     assert 'data-testid="ticket-link"' not in pending_detail
+
+
+@pytest.mark.django_db
+def test_a_first_delivery_reads_the_purchase_once_and_creates_its_rows_already_claimed(
+    make_purchase, mailoutbox
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    purchase = make_purchase(S.VALIDATED, quantity=1)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert services.purchase_deliver(purchase_id=purchase.pk) == "validated"
+
+    statements = [
+        q["sql"].split()[0] + " " + q["sql"].split('"')[1]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert statements == [
+        "SELECT payments_purchase",  # with its event and buyer, for the ticket and the email
+        "INSERT payments_ticketfile",  # created already leased: no read, no claim UPDATE
+        "UPDATE payments_ticketfile",  # rendered
+        "INSERT payments_notification",
+        "SELECT accounts_accountprofile",  # the buyer's email language
+        "UPDATE payments_notification",  # sent
+    ]
+    ticket = TicketFile.objects.get(purchase=purchase)
+    note = Notification.objects.get(purchase=purchase)
+    assert ticket.is_ready and ticket.attempts == 1 and ticket.claimed_until is None
+    assert note.sent_at is not None and note.attempts == 1 and note.claimed_until is None
+    assert len(mailoutbox) == 1 and "/ticket/" in mailoutbox[0].body
