@@ -53,7 +53,7 @@ def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
     )
     # The liveness key names one shard for the whole batch: republishing it per shard cost
     # two Redis round trips a shard, more than the scan of a small one.
-    with me.working_on(tasks[0].pk if tasks else None):
+    with me.working_on(tasks[0].pk if tasks else None, expected_seconds=_expected(tasks, me)):
         reports = [_scan(task, me) for task in tasks]
     recorded = services.challenge_tasks_record_results(reports=reports)
     return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)]
@@ -64,8 +64,13 @@ def _context():
     return rq_job, runtime.current(worker_name=getattr(rq_job, "worker_name", None))
 
 
+def _expected(tasks, me) -> float | None:
+    """Seconds the shards take to scan to their end at the worker's measured rate."""
+    return sum(task.size for task in tasks) / me.rate if me.rate else None
+
+
 def _solve_claimed(task, me) -> dict:
-    with me.working_on(task.pk):
+    with me.working_on(task.pk, expected_seconds=_expected([task], me)):
         report = _scan(task, me)
     task = services.challenge_task_record_result(
         task_id=report.task_id, attempt=report.attempt, secret=report.secret,

@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from challenge_worker.solver import Backend, get_backend
 
+#: Scans expected to take at least this long are announced in the liveness key at once.
+ANNOUNCE_SECONDS = 0.5
+
 
 @dataclass
 class WorkerRuntime:
@@ -31,26 +34,36 @@ class WorkerRuntime:
     #: called after `current_task` changes (the worker republishes its liveness key)
     on_change: Callable[[], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: the `current_task` the last `describe()` gave out (the published liveness key)
+    _described_task: int | None = field(default=None, repr=False)
 
-    def set_current_task(self, task_id: int | None) -> None:
+    def set_current_task(self, task_id: int | None, *, announce: bool = True) -> None:
         with self._lock:
             self.current_task = task_id
-        if self.on_change is not None:
+        if announce and self.on_change is not None:
             self.on_change()
 
     @contextlib.contextmanager
-    def working_on(self, task_id: int | None):
-        """`current_task` is `task_id` for the block (a batch names its first shard)."""
-        self.set_current_task(task_id)
+    def working_on(self, task_id: int | None, *, expected_seconds: float | None = None):
+        """`current_task` is `task_id` for the block (a batch names its first shard).
+
+        A block expected to scan for less than `ANNOUNCE_SECONDS` is not announced as it
+        starts: two Redis round trips cost more than hashing a purchase's challenges, and
+        the key's periodic refresh still shows it if it runs long. It is announced as it
+        ends only if such a refresh published it meanwhile."""
+        announce = expected_seconds is None or expected_seconds >= ANNOUNCE_SECONDS
+        self.set_current_task(task_id, announce=announce)
         try:
             yield
         finally:
-            self.set_current_task(None)
+            with self._lock:
+                published = self._described_task is not None
+            self.set_current_task(None, announce=announce or published)
 
     def describe(self) -> dict:
         """The JSON stored in ``cw:alive:<name>``."""
         with self._lock:
-            current = self.current_task
+            current = self._described_task = self.current_task
         return {
             "backend": self.backend.name,
             "rate": round(self.rate),

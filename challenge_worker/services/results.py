@@ -98,14 +98,19 @@ def _apply_all(job, reported: list[tuple[ChallengeTask, ShardReport]], tasks) ->
             changed[task.pk] = task
             if task.status == S.SOLVED:
                 solved.append(task.challenge_id)
+    # A stop key is for shards that may still be scanning the solved challenge elsewhere:
+    # its other shards, or an older attempt of this one (a paused worker the recoverer
+    # replaced). A purchase's single-shard challenges, solved at the first try, need none.
+    stop = {t.challenge_id for t, _ in reported if t.status == S.SOLVED and t.attempts > 1}
     for task in tasks:
         if task.challenge_id in solved and task.status in ChallengeTask.ACTIVE:
             task.status, task.finished_at = S.CANCELLED, now
             changed[task.pk] = task
+            stop.add(task.challenge_id)
     if changed:
         _write_back(list(changed.values()))
-    if solved:
-        keys = [solved_key(job.pk, challenge_id) for challenge_id in solved]
+    if stop:
+        keys = [solved_key(job.pk, challenge_id) for challenge_id in sorted(stop)]
         transaction.on_commit(partial(_set_stop_keys, keys))
 
 

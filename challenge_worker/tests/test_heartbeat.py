@@ -99,3 +99,36 @@ def test_workers_count_again_once_redis_lost_everything_and_they_refreshed(live_
     assert Worker.count(queue=django_rq.get_queue("challenges")) == 0  # RQ still forgot it
     body = APIClient().get("/heartbeat").json()
     assert (body["status"], body["workers"]) == ("ok", 1)
+
+
+def _busy_as_published(name: str):
+    return {w.name: w.current_task for w in workers_alive()}[name]
+
+
+def test_a_long_scan_is_announced_as_it_starts_and_as_it_ends(live_worker):
+    worker = live_worker("w-long")
+
+    with worker.runtime.working_on(7, expected_seconds=30):
+        assert _busy_as_published("w-long") == 7
+    assert _busy_as_published("w-long") is None
+
+
+def test_a_scan_shorter_than_two_round_trips_is_not_announced(live_worker):
+    from challenge_worker.runtime import ANNOUNCE_SECONDS
+
+    worker = live_worker("w-short")
+    published = []
+    worker.runtime.on_change = lambda: published.append(worker.runtime.current_task)
+
+    with worker.runtime.working_on(8, expected_seconds=ANNOUNCE_SECONDS / 10):
+        assert _busy_as_published("w-short") is None  # the key still says idle
+    assert published == []
+
+
+def test_a_short_scan_a_refresh_published_is_cleared_as_it_ends(live_worker):
+    worker = live_worker("w-caught")
+
+    with worker.runtime.working_on(9, expected_seconds=0.001):
+        worker.publish_alive()  # the periodic refresh, during the scan
+        assert _busy_as_published("w-caught") == 9
+    assert _busy_as_published("w-caught") is None  # not left busy until the next refresh

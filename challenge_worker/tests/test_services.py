@@ -1,6 +1,7 @@
 """The services applied twice, and raced: one job per token, one completion per job."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection
@@ -297,3 +298,33 @@ def test_a_batch_costs_a_handful_of_statements(token, django_assert_max_num_quer
         assert row.seconds == 0.01 and row.finished_at is not None
     (callback,) = default_queue_jobs()
     assert {s["secret"] for s in callback.kwargs["solutions"]} == set(secrets.values())
+
+
+def test_a_stop_key_is_set_only_when_another_scan_of_the_challenge_may_be_running(token):
+    """Shards still scanning a solved challenge stop at their next chunk when its key is
+    set. A challenge solved by its only shard at the first try has no one to stop: no key
+    (a Redis round trip per purchase). A shard the recoverer queued again may still be
+    scanned by the paused worker it was taken from: its key is set."""
+    from challenge_worker.broker import redis_client, solved_key
+
+    single, _ = master_job_create(
+        deposit_token=token, challenges=make_challenges(token, {1: 5, 2: 6}), max_secret=99
+    )
+    for task in single.tasks.all():
+        _solve_by_hand(task, int(task.challenge_id) + 4)
+    assert single.tasks.filter(status="solved").count() == 2
+    assert redis_client().keys(solved_key(single.pk, "*")) == []
+
+    other = str(uuid.uuid4())
+    retried, _ = master_job_create(
+        deposit_token=other, challenges=make_challenges(other, {1: 5}), max_secret=99
+    )
+    task = retried.tasks.get()
+    challenge_task_claim(task_id=task.pk, worker_name="paused", rq_job_id=task.rq_job_id)
+    challenge_tasks_recover(lost_grace_seconds=0)
+    task.refresh_from_db()
+    fresh = challenge_task_claim(task_id=task.pk, worker_name="w2", rq_job_id=task.rq_job_id)
+    challenge_task_record_result(
+        task_id=task.pk, attempt=fresh.attempts, secret=5, tried=5, seconds=1, backend="python"
+    )
+    assert redis_client().exists(solved_key(retried.pk, "1")) == 1
