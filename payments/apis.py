@@ -22,7 +22,7 @@ from payments.selectors import (
     purchase_challenges_progress,
     purchase_for_poll,
     purchase_for_verdict,
-    purchase_history_for_poll,
+    purchase_history_load,
     purchase_list_for_user,
     purchase_version,
 )
@@ -147,6 +147,7 @@ class PurchaseListCreateApi(generics.ListAPIView):
             idempotency_key=key,
             language=request.LANGUAGE_CODE,
         )
+        purchase_history_load(purchase=purchase)
         body = PurchaseSerializer(purchase, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -179,7 +180,7 @@ class PurchaseDetailApi(APIView):
                 return not_modified
         # The body is the row the version was taken from; the history is read after it, so
         # the body is never older than its ETag.
-        purchase_history_for_poll(purchase=purchase)
+        purchase_history_load(purchase=purchase)
         response = Response(PurchaseSerializer(purchase, context={"request": request}).data)
         if etag:
             response["ETag"] = etag

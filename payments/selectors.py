@@ -31,7 +31,7 @@ def purchase_get_for_user(*, user, purchase_id, with_event: bool = True) -> Purc
 def purchase_for_poll(*, user, purchase_id) -> Purchase | None:
     """A user's own purchase as its poll reads it first: the row without its challenges and
     secrets (JSON the answer never shows) and without its history, which a poll that answers
-    304 never needs (`purchase_history_for_poll` when it does). Statements written once per
+    304 never needs (`purchase_history_load` when it does). Statements written once per
     process: the web's most frequent request (see `ticketseller.statements`)."""
     poll = select(Purchase, where=("id", "user"), leave_out=("challenges", "solutions"))
     return poll.first(purchase_id, user.pk)
@@ -43,8 +43,9 @@ def purchase_for_verdict(*, purchase_id) -> Purchase | None:
     return select(Purchase, where=("id",), only=("status", "deposit_token")).first(purchase_id)
 
 
-def purchase_history_for_poll(*, purchase: Purchase) -> None:
-    """Read the purchase's history into it, as `prefetch_related("history")` would."""
+def purchase_history_load(*, purchase: Purchase) -> None:
+    """Read the purchase's history into it, as `prefetch_related("history")` would, in a
+    statement written once per process (a poll's full answer, a buy's)."""
     ordering = tuple(PurchaseEvent._meta.ordering)
     history = select(PurchaseEvent, where=("purchase",), order_by=ordering)
     prefetched(purchase, "history", history.instances(purchase.pk))

@@ -35,9 +35,10 @@ S = PurchaseStatus
 JOB_RETRY = Retry(max=5, interval=[1, 2, 5, 10, 20])
 
 
-def _enqueue(job: str, *, purchase_id: str, **kwargs) -> None:
+def _enqueue(job: str, *, purchase_id: str, new_purchase: bool = False, **kwargs) -> None:
     """Queue a step of the flow, once: under a job id per step and purchase, skipped while
     that job is still pending (the reconciler pushes a stuck purchase every few seconds).
+    A purchase just created has no job under its id yet: `new_purchase` skips that look-up.
 
     If Redis is down the purchase is already safe in the database: the clock's reconciler
     pushes purchases that stop moving, so log and go on rather than turn a committed
@@ -45,7 +46,7 @@ def _enqueue(job: str, *, purchase_id: str, **kwargs) -> None:
     job_id = f"{job.rsplit('.', 1)[-1]}-{purchase_id}"
     try:
         queue = get_queue("payments")
-        if job_pending(queue, job_id):
+        if not new_purchase and job_pending(queue, job_id):
             return
         queue.enqueue(job, job_id=job_id, retry=JOB_RETRY, purchase_id=purchase_id, **kwargs)
     except RedisError:

@@ -65,7 +65,11 @@ def purchase_create(
         purchase.save()
         PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
         transaction.on_commit(
-            lambda: _enqueue("payments.jobs.purchase_request_payment", purchase_id=str(purchase.pk))
+            lambda: _enqueue(
+                "payments.jobs.purchase_request_payment",
+                purchase_id=str(purchase.pk),
+                new_purchase=True,
+            )
         )
     return purchase
 
