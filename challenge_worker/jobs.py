@@ -17,11 +17,18 @@ log = logging.getLogger(__name__)
 
 def stop_check(*, job_id, challenge_id: str) -> Callable[[], bool]:
     """``should_stop`` for the solver: true once the challenge is solved elsewhere or the job
-    stopped. One Redis EXISTS per chunk (20-50 ms of hashing); a Redis hiccup means
-    "keep going", never a crashed shard."""
+    stopped. One Redis EXISTS per chunk (20-50 ms of hashing) but the first: the claim has
+    just found the job open, and a chunk is how late a stop may come anyway (a purchase's
+    shards fit in one chunk each, so they ask nothing). A Redis hiccup means "keep going",
+    never a crashed shard."""
     keys = (solved_key(job_id, challenge_id), stop_key(job_id))
+    first = True
 
     def should_stop() -> bool:
+        nonlocal first
+        if first:
+            first = False
+            return False
         try:
             return redis_client().exists(*keys) > 0
         except RedisError:
@@ -55,7 +62,9 @@ def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
     # two Redis round trips a shard, more than the scan of a small one.
     with me.working_on(tasks[0].pk if tasks else None, expected_seconds=_expected(tasks, me)):
         reports = [_scan(task, me) for task in tasks]
-    recorded = services.challenge_tasks_record_results(reports=reports)
+    recorded = services.challenge_tasks_record_results(
+        reports=reports, job_id=tasks[0].job_id if tasks else None
+    )
     return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from challenge_worker.broker import solved_key
 from challenge_worker.models import ChallengeTask
-from challenge_worker.services.claims import _lock_job_of_task
+from challenge_worker.services.claims import _lock_job_of_task, job_tasks, lock_job
 from challenge_worker.services.completion import _job_settle, _set_stop_keys
 from ticketseller.errors import InvalidInput
 
@@ -59,19 +59,22 @@ class ShardReport:
     backend: str
 
 
-def challenge_tasks_record_results(*, reports: list[ShardReport]) -> list[ChallengeTask]:
-    """Record a batch job's shards (all of one master job) in one transaction, with the
-    same rules as `challenge_task_record_result` applied to each, and settle the job once:
-    a purchase's five cheap challenges cost a handful of statements, not five rounds."""
+def challenge_tasks_record_results(
+    *, reports: list[ShardReport], job_id=None
+) -> list[ChallengeTask]:
+    """Record a batch job's shards (all of one master job, `job_id` when the caller knows
+    it) in one transaction, with the same rules as `challenge_task_record_result` applied to
+    each, and settle the job once: a purchase's five cheap challenges cost a handful of
+    statements, not five rounds."""
     if not reports:
         return []
     with transaction.atomic():
-        job = _lock_job_of_task(reports[0].task_id)
+        job = lock_job(job_id) if job_id else _lock_job_of_task(reports[0].task_id)
         if job is None:
             raise InvalidInput(details={"task_id": [f"no task {reports[0].task_id}"]})
         # All the job's shards, locked: the rules need the reported ones, cancelling a solved
         # challenge's other shards and settling the job need the rest.
-        shards = list(ChallengeTask.objects.select_for_update().filter(job=job))
+        shards = job_tasks(job, lock=True)
         tasks = {t.pk: t for t in shards}
         if missing := [r.task_id for r in reports if r.task_id not in tasks]:
             raise InvalidInput(details={"task_id": [f"no task {missing} in job {job.pk}"]})
