@@ -173,7 +173,7 @@ def purchase_deliver(*, purchase_id: uuid.UUID | str) -> str:
     validated → render and store the PDF (if not yet), then the "your tickets" email;
     rejected / expired → the "your money was refunded" email. Returns what it did.
     """
-    purchase = _purchase_with_buyer(purchase_id)
+    purchase = _with_buyer().filter(pk=purchase_id).first()  # once, for ticket and email
     if purchase is None:
         return "missing"
     if purchase.status == S.VALIDATED:
@@ -193,9 +193,10 @@ def purchase_deliver(*, purchase_id: uuid.UUID | str) -> str:
     return "not_final"
 
 
-def _purchase_with_buyer(purchase_id) -> Purchase | None:
-    """The purchase with its event and buyer, read once for the ticket and the email."""
-    return Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
+def _with_buyer():
+    """Purchases with their event and buyer: what a ticket, an email and the door show,
+    read in one statement."""
+    return Purchase.objects.select_related("event", "user")
 
 
 def email_stops_waiting_for_ticket(*, purchase_id: uuid.UUID | str) -> bool:
@@ -215,7 +216,7 @@ def ticket_ensure(*, purchase_id: uuid.UUID | str) -> TicketFile:
     Raises NotYetValidated, TicketNotReady (someone else is rendering it right now) or
     TicketRenderFailed (recorded on the TicketFile: `attempts`, `last_error`).
     """
-    purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    purchase = _with_buyer().get(pk=purchase_id)
     return _ticket_ensure(purchase)
 
 
@@ -265,7 +266,7 @@ def notification_send(*, purchase_id: uuid.UUID | str, outcome: str) -> bool:
     Returns True if this call sent it. An SMTP (or rendering) failure is recorded on the
     Notification and raised as DeliveryFailed, so the job retries.
     """
-    purchase = Purchase.objects.select_related("event", "user").get(pk=purchase_id)
+    purchase = _with_buyer().get(pk=purchase_id)
     return _notification_send(purchase, outcome=outcome)
 
 
@@ -341,7 +342,7 @@ def ticket_check_in(
     TicketForAnotherEvent, TicketForAnotherDay, TicketNotValid (purchase not validated) or
     AlreadyCheckedIn (with the first check-in)."""
     purchase_id, index = ticket_code_parse(code)
-    purchase = Purchase.objects.select_related("event", "user").filter(pk=purchase_id).first()
+    purchase = _with_buyer().filter(pk=purchase_id).first()
     if purchase is None or index > purchase.quantity:
         raise UnknownTicket()
     if purchase.event_id != event_pk:
