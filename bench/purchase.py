@@ -261,6 +261,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
     done = summarize(title, results, elapsed, bound)
+    print_steady(stack, done)
     used = stack.cpu_seconds()
     print_cpu(cpu, used, len(done))
     print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
@@ -273,6 +274,25 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     )
     print_cpu(cpu, stack.cpu_seconds(), len(done))
     print_breakdown("per hop in the rush", stack, done)
+
+
+def print_steady(stack: Stack, purchase_ids: list[str]) -> None:
+    """The rate between the rush's ramps: the whole-rush figure also counts the line forming
+    at the start and the last few purchases draining with the pipeline half empty."""
+    code = f"""
+from payments.models import Purchase
+done = Purchase.objects.filter(pk__in={purchase_ids!r}, finished_at__isnull=False)
+print(json.dumps(sorted(p.finished_at.timestamp() for p in done)))
+"""
+    times = stack.query(code)
+    if len(times) < 10:
+        return
+    first, last = len(times) // 10, len(times) - 1 - len(times) // 10
+    steady = (last - first) / (times[last] - times[first])
+    per_second = Counter(int(t - times[0]) for t in times)
+    timeline = " ".join(str(per_second[s]) for s in range(max(per_second) + 1))
+    print(f"  sustained: validations {first + 1} to {last + 1} of {len(times)} came at "
+          f"{steady:.2f}/s; validations in each second from the first: {timeline}")  # fmt: skip
 
 
 def delivered_after(stack: Stack, purchase_ids: list[str], timeout: float = 180) -> float:
