@@ -23,6 +23,12 @@ def wallet_lock(*, wallet_id: int) -> Wallet:
     return select(Wallet, where=("id",), lock=True).get(wallet_id)
 
 
+def wallet_lock_for_user(*, user) -> Wallet:
+    """Lock the user's wallet for the caller's transaction, found by its user in the same
+    statement (a buy's first lock)."""
+    return select(Wallet, where=("user",), lock=True).get(user.pk)
+
+
 def _wallet_move(
     *,
     wallet_id: int,
@@ -30,34 +36,50 @@ def _wallet_move(
     amount: int,
     reference: str,
     idempotency_key: str | None,
+    locked: Wallet | None = None,
 ) -> LedgerEntry:
-    """Apply a signed `amount` to a wallet, once per `idempotency_key`."""
+    """Apply a signed `amount` to a wallet, once per `idempotency_key`. `locked`: the wallet
+    as the caller locked it in its own transaction, so it is not locked and read again.
+
+    No savepoints: a refusal raises before anything is written, and a failed insert makes
+    the whole transaction fail, the caller's included (a buy's money and seats go together).
+    """
+    if locked is not None:
+        if locked.pk != wallet_id or not transaction.get_connection().in_atomic_block:
+            raise ValueError("`locked` must be this wallet, locked in the current transaction")
+        return _wallet_apply(locked, kind, amount, reference, idempotency_key)
     with transaction.atomic(), user_lock_timeout():
         wallet = wallet_lock(wallet_id=wallet_id)
-        if idempotency_key is not None:
-            same_key = select(LedgerEntry, where=("wallet", "idempotency_key"))
-            previous = same_key.first(wallet.pk, idempotency_key)
-            if previous is not None:
-                if previous.kind != kind or previous.amount != amount:
-                    raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
-                return previous
-        new_balance = wallet.balance + amount
-        if new_balance < 0:
-            raise InsufficientFunds(details={"balance": wallet.balance, "required": -amount})
-        wallet.balance = new_balance
-        wallet.save(update_fields=["balance", "updated_at"])
-        try:
-            with transaction.atomic():
-                return LedgerEntry.objects.create(
-                    wallet=wallet,
-                    kind=kind,
-                    amount=amount,
-                    balance_after=new_balance,
-                    reference=reference[:200],
-                    idempotency_key=idempotency_key,
-                )
-        except IntegrityError:  # pragma: no cover - the wallet lock serialises same-key calls
-            raise IdempotencyConflict(details={"idempotency_key": idempotency_key}) from None
+        return _wallet_apply(wallet, kind, amount, reference, idempotency_key)
+
+
+def _wallet_apply(
+    wallet: Wallet, kind: LedgerEntry.Kind, amount: int, reference: str, idempotency_key
+) -> LedgerEntry:
+    """The movement itself, on a wallet locked in the current transaction."""
+    if idempotency_key is not None:
+        same_key = select(LedgerEntry, where=("wallet", "idempotency_key"))
+        previous = same_key.first(wallet.pk, idempotency_key)
+        if previous is not None:
+            if previous.kind != kind or previous.amount != amount:
+                raise IdempotencyConflict(details={"idempotency_key": idempotency_key})
+            return previous
+    new_balance = wallet.balance + amount
+    if new_balance < 0:
+        raise InsufficientFunds(details={"balance": wallet.balance, "required": -amount})
+    wallet.balance = new_balance
+    wallet.save(update_fields=["balance", "updated_at"])
+    try:
+        return LedgerEntry.objects.create(
+            wallet=wallet,
+            kind=kind,
+            amount=amount,
+            balance_after=new_balance,
+            reference=reference[:200],
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:  # pragma: no cover - the wallet lock serialises same-key calls
+        raise IdempotencyConflict(details={"idempotency_key": idempotency_key}) from None
 
 
 def _require_positive(amount: int) -> None:
@@ -83,9 +105,15 @@ def wallet_deposit(
 
 
 def wallet_debit(
-    *, wallet_id: int, amount: int, reference: str, idempotency_key: str | None = None
+    *,
+    wallet_id: int,
+    amount: int,
+    reference: str,
+    idempotency_key: str | None = None,
+    locked: Wallet | None = None,
 ) -> LedgerEntry:
-    """Take money for a purchase; raises `InsufficientFunds` and changes nothing if short."""
+    """Take money for a purchase; raises `InsufficientFunds` and changes nothing if short.
+    `locked`: the wallet, when the caller has locked it in its transaction (`wallet_lock`)."""
     _require_positive(amount)
     return _wallet_move(
         wallet_id=wallet_id,
@@ -93,6 +121,7 @@ def wallet_debit(
         amount=-amount,
         reference=reference,
         idempotency_key=idempotency_key,
+        locked=locked,
     )
 
 

@@ -15,8 +15,7 @@ from payments.services.flow import _enqueue
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
 from ticketseller.statements import select
-from wallet.selectors import wallet_get_for_user
-from wallet.services import wallet_debit, wallet_lock
+from wallet.services import wallet_debit, wallet_lock_for_user
 
 S = PurchaseStatus
 
@@ -36,7 +35,7 @@ def purchase_create(
     """
     _quantity_check(quantity)
     with transaction.atomic(), user_lock_timeout():
-        wallet = wallet_lock(wallet_id=wallet_get_for_user(user=user).pk)
+        wallet = wallet_lock_for_user(user=user)
         if idempotency_key is not None:
             same_key = select(Purchase, where=("user", "idempotency_key"))
             previous = same_key.first(user.pk, idempotency_key)
@@ -60,6 +59,7 @@ def purchase_create(
             amount=purchase.amount,
             reference=f"{purchase.short_number} · {event.name}"[:200],
             idempotency_key=f"purchase:{purchase.pk}",
+            locked=wallet,
         )
         event_seats_take(event_pk=event.pk, quantity=quantity)
         purchase.save()

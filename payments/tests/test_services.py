@@ -2,6 +2,8 @@ import datetime as dt
 
 import django_rq
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.errors import SoldOut
@@ -45,6 +47,22 @@ def test_a_purchase_debits_the_wallet_takes_the_seats_and_queues_the_payment(
     assert job.func_name == "payments.jobs.purchase_request_payment"
     assert job.kwargs == {"purchase_id": str(purchase.pk)}
     assert [e.to_status for e in purchase.history.all()] == [S.RESERVED]
+
+
+def test_a_buy_locks_and_reads_the_wallet_once_and_takes_no_savepoint(buyer, make_event):
+    """A buy's transaction holds the write lock (SQLite's one lock for every writer), so it
+    does no more than it needs: the wallet is locked and read in one statement, and nothing
+    inside it needs a savepoint (a refusal raises before any write)."""
+    event = make_event(price=25_000, capacity=10)
+    with CaptureQueriesContext(connection) as queries:
+        purchase_create(user=buyer, event_pk=event.pk, quantity=1)
+    sql = [q["sql"] for q in queries.captured_queries]
+    wallet_reads = [s for s in sql if s.startswith("SELECT") and 'FROM "wallet_wallet"' in s]
+    assert len(wallet_reads) == 1
+    assert "FOR UPDATE" in wallet_reads[0]
+    # The test's own transaction turns the buy's atomic block into a savepoint: only that one.
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) == 1
+    assert _state(buyer, event) == (75_000, 9)
 
 
 def test_a_stuck_purchase_pushed_again_and_again_is_queued_once_until_its_job_runs(

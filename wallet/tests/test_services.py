@@ -98,6 +98,16 @@ def test_debit_fails_when_balance_is_short_and_changes_nothing(user):
     assert user.wallet.entries.count() == 1
 
 
+def test_a_debit_told_another_wallet_is_the_locked_one_is_refused_and_moves_nothing(make_user):
+    """`locked` spares a buy a second lock of the wallet it holds; it must be that wallet."""
+    spender, other = make_user(), make_user()
+    wallet_deposit(wallet_id=spender.wallet.pk, amount=5_000)
+    with transaction.atomic(), pytest.raises(ValueError, match="locked"):
+        wallet_debit(wallet_id=spender.wallet.pk, amount=1_000, reference="x", locked=other.wallet)
+    spender.wallet.refresh_from_db()
+    assert spender.wallet.balance == wallet_ledger_sum(wallet_id=spender.wallet.pk) == 5_000
+
+
 def test_refund_applied_twice_refunds_once(user):
     wallet_deposit(wallet_id=user.wallet.pk, amount=10_000)
     wallet_debit(wallet_id=user.wallet.pk, amount=10_000, reference="p1")
