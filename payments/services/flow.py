@@ -22,6 +22,7 @@ from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
 from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
+from payments.selectors import purchase_for_verdict
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
 from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_pending
@@ -149,9 +150,9 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
     if purchase.status not in (S.RESERVED, S.SOLVING):
         return
     if purchase.deposit_token is None:
-        Purchase.objects.filter(pk=purchase.pk, payment_requested_at=None).update(
-            payment_requested_at=timezone.now()
-        )
+        # When the first request went out: written with what the exchange answers, not in a
+        # write of its own (each write takes SQLite's one write lock, the rush's scarcest).
+        asked = {} if purchase.payment_requested_at else {"payment_requested_at": timezone.now()}
         try:
             accepted = exchange_client.payment_create(
                 request_id=str(purchase.pk),
@@ -160,7 +161,9 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
                 value=purchase.amount,
             )
         except exchange_client.ExchangeRefused as exc:  # a "no" (408/429 are DependencyDown)
-            Purchase.objects.filter(pk=purchase.pk).update(last_error=f"exchange refused: {exc}")
+            Purchase.objects.filter(pk=purchase.pk).update(
+                last_error=f"exchange refused: {exc}", **asked
+            )
             purchase_apply_verdict(
                 purchase_id=purchase.pk, valid=False, source=f"exchange refused ({exc})"
             )
@@ -173,6 +176,7 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
             challenges=accepted.challenges,
             challenges_total=len(accepted.challenges),
             max_secret=accepted.max_secret,
+            **asked,
         )
     job_id = master_client.job_create(
         deposit_token=str(purchase.deposit_token),
@@ -223,6 +227,11 @@ def _submit(purchase: Purchase, solutions: list[dict], *, source: str) -> None:
     valid = exchange_client.solution_submit(
         deposit_token=str(purchase.deposit_token), solutions=solutions
     )
+    # The exchange's signed webhook races this answer and wins about half the time: a verdict
+    # already applied is seen in a read, without taking the write lock to find nothing to do.
+    now = purchase_for_verdict(purchase_id=purchase.pk)
+    if now is not None and now.status == (S.VALIDATED if valid else S.REJECTED):
+        return
     purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source=source)
 
 
