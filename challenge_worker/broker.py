@@ -56,7 +56,13 @@ def progress_key(job_id) -> str:
 
 
 def task_rq_job_id(task_id: int, attempt: int) -> str:
+    """A shard queued again by the recoverer (attempt 1, 2, ...)."""
     return f"cw-task-{task_id}-{attempt}"
+
+
+def batch_rq_job_id(job_id, batch: int) -> str:
+    """The RQ job of a job's shards as first queued: its number in `batch_plan`."""
+    return f"cw-job-{job_id}-{batch}"
 
 
 def callback_rq_job_id(job_id) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 from rq import Queue
 
-from challenge_worker.broker import get_queue, task_rq_job_id
+from challenge_worker.broker import batch_rq_job_id, get_queue
 from challenge_worker.errors import DepositTokenConflict
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.selectors import workers_alive
@@ -90,9 +90,13 @@ def _tasks_create(
     job: MasterJob, shards: list[tuple[int, int]], rate: float
 ) -> list[tuple[list[int], str, int]]:
     """Record every shard of every challenge of ``job``, grouped into the RQ jobs of
-    `batch_plan`; returns what `_enqueue_tasks` queues: (task ids, RQ job id, candidates)."""
+    `batch_plan`; returns what `_enqueue_tasks` queues: (task ids, RQ job id, candidates).
+
+    Each shard names its batch's RQ job (the recoverer checks it) as it is inserted: one
+    statement inside the transaction, which holds SQLite's one write lock, where naming them
+    after the insert took an ``UPDATE`` per batch."""
     now = timezone.now()
-    tasks = ChallengeTask.objects.bulk_create(
+    tasks = [
         ChallengeTask(
             job=job,
             challenge_id=str(c["challenge_id"]),
@@ -103,20 +107,20 @@ def _tasks_create(
         )
         for c in job.challenges
         for start, end in shards
-    )
-    refs = []
-    for batch in batch_plan([t.size for t in tasks], rate_per_s=rate):
-        members = [tasks[i] for i in batch]
-        # Every shard of a batch names the batch's RQ job: the recoverer checks it.
-        rq_job_id = task_rq_job_id(members[0].pk, members[0].attempts)
-        ids = [t.pk for t in members]
-        # One plain UPDATE per batch (usually one per job): `bulk_update` would build a CASE
-        # expression per shard, costing more than the statement.
-        ChallengeTask.objects.filter(pk__in=ids).update(rq_job_id=rq_job_id)
-        for task in members:
-            task.rq_job_id = rq_job_id
-        refs.append((ids, rq_job_id, sum(t.size for t in members)))
-    return refs
+    ]
+    batches = batch_plan([t.size for t in tasks], rate_per_s=rate)
+    for number, batch in enumerate(batches):
+        for i in batch:
+            tasks[i].rq_job_id = batch_rq_job_id(job.pk, number)
+    tasks = ChallengeTask.objects.bulk_create(tasks)
+    return [
+        (
+            [tasks[i].pk for i in batch],
+            batch_rq_job_id(job.pk, number),
+            sum(tasks[i].size for i in batch),
+        )
+        for number, batch in enumerate(batches)
+    ]
 
 
 def _same_job(job: MasterJob, clean: list[dict], max_secret: int) -> MasterJob:
