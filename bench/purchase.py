@@ -212,12 +212,19 @@ def main() -> None:
     parser.add_argument("--rush-per-buyer", type=int, default=2)
     parser.add_argument("--backend", default="auto", choices=["auto", "simd", "python"])
     parser.add_argument(
+        "--lock-stats", action="store_true", help="SQLite only: count each process's lock waits"
+    )
+    parser.add_argument(
         "--debug", action="store_true", help="make run's development settings (DEBUG on)"
     )
     args = parser.parse_args()
 
     print(f"load average before: {load_average()}")
-    with Stack(backend=args.backend, database=args.database, debug=args.debug) as stack:
+    extra_env = {}
+    if args.lock_stats and args.database == "sqlite":
+        extra_env = {"SQLITE_ENGINE": "bench.sqlite_lock_stats"}
+    with Stack(backend=args.backend, database=args.database, debug=args.debug,
+               extra_env=extra_env) as stack:  # fmt: skip
         _, events = call("GET", "/api/v1/events/")
         event = max(events["results"], key=lambda e: e["available"])
         settings = "development settings (DEBUG on)" if args.debug else "production settings"
@@ -257,6 +264,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     CPU per purchase by process and the web requests it took."""
     tokens = [new_buyer(event["price"] * per_buyer) for _ in range(buyers)]
     cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
+    locks = stack.lock_stats()
     requests_before = REQUESTS.copy()
     results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
@@ -265,6 +273,9 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     used = stack.cpu_seconds()
     print_cpu(cpu, used, len(done))
     print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
+    if locks is not None:
+        time.sleep(1)  # the processes write their counts every half second
+        print_lock_stats(locks, stack.lock_stats(), len(done))
     # The tickets and emails may still be catching up (their worker yields the cores to the
     # purchases in flight): wait for them, and count their CPU too.
     lag = delivered_after(stack, done)
@@ -274,6 +285,19 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     )
     print_cpu(cpu, stack.cpu_seconds(), len(done))
     print_breakdown("per hop in the rush", stack, done)
+
+
+def print_lock_stats(before: dict, after: dict, purchases: int) -> None:
+    """SQLite's write lock per validated purchase, by kind of process (`--lock-stats`)."""
+    n = max(purchases, 1)
+    print("  SQLite's write lock per validated purchase (transactions: taken, ms waited for "
+          "the lock, ms held; autocommit writes: taken, ms with their wait):")  # fmt: skip
+    for kind in sorted(after, key=lambda k: -after[k]["held"]):
+        d = {k: after[kind][k] - before.get(kind, {}).get(k, 0) for k in after[kind]}
+        if d["transactions"] or d["autocommit_writes"]:
+            print(f"    {kind:<28} {d['transactions'] / n:5.2f} {1000 * d['waited'] / n:7.1f} "
+                  f"{1000 * d['held'] / n:6.1f}   {d['autocommit_writes'] / n:5.2f} "
+                  f"{1000 * d['autocommit'] / n:6.1f}")  # fmt: skip
 
 
 def print_steady(stack: Stack, purchase_ids: list[str]) -> None:

@@ -133,6 +133,9 @@ class Stack:
             **({} if debug else production_env()),
             **(extra_env or {}),
         }
+        if "SQLITE_ENGINE" in self.env:  # bench/sqlite_lock_stats writes its counts there
+            self.env["LOCK_STATS_DIR"] = str(self.var / "lockstats")
+            (self.var / "lockstats").mkdir()
         for name in ("REDIS_URL", "DATABASE_URL", "EXCHANGE_URL", "MASTER_URL"):
             self.env.pop(name, None)
         self._pg_data: Path | None = None
@@ -187,6 +190,20 @@ class Stack:
         bindir = subprocess.run(["bash", "-c", find], cwd=ROOT, capture_output=True, text=True)
         command = [f"{bindir.stdout.strip()}/pg_ctl", "-D", str(self._pg_data), *args]
         return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+    def lock_stats(self) -> dict[str, dict[str, float]] | None:
+        """What the stack's processes counted of SQLite's write lock, summed by kind of
+        process (bench/sqlite_lock_stats), or None when they count nothing."""
+        folder = self.var / "lockstats"
+        if "LOCK_STATS_DIR" not in self.env:
+            return None
+        totals: dict[str, dict[str, float]] = {}
+        for path in folder.glob("*.json"):
+            counts = json.loads(path.read_text())
+            kind = totals.setdefault(_process_kind(counts.pop("cmdline")), {})
+            for name, value in counts.items():
+                kind[name] = kind.get(name, 0) + value
+        return totals
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far by each kind of process of the stack (user + system, of the
