@@ -105,8 +105,8 @@ class ChallengeTask(models.Model):
     seconds = models.FloatField(_("seconds"), default=0.0)
     worker_name = models.CharField(_("worker"), max_length=200, blank=True)
     backend = models.CharField(_("backend"), max_length=50, blank=True)
-    # How many times the shard was put in the queue (1 when created); the RQ job id of
-    # attempt n is ``cw-task-<id>-<n>``, so a stale worker's report can be recognised.
+    # How many times the shard was put in the queue (1 when created); the recoverer queues
+    # attempt n > 1 as ``cw-task-<id>-<n>``, so a stale worker's report can be recognised.
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
     # How many times the shard was lost while running (its worker died or its job crashed):
     # the recoverer gives up after MAX_ATTEMPTS. Work lost before it started (a worker

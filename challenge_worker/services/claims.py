@@ -85,7 +85,8 @@ def challenge_task_claim(
     """Take a queued shard for ``worker_name``: compare-and-set queued → running.
 
     ``rq_job_id`` is the claim token: the RQ job that carries the shard's current attempt
-    (``cw-task-<id>-<attempt>``, or its batch's job). A worker that took an RQ job and was
+    (``cw-job-<job>-<batch>`` as first queued, ``cw-task-<id>-<attempt>`` when the
+    recoverer queues it again). A worker that took an RQ job and was
     paused before running it may wake up after the recoverer queued the shard again under a
     new RQ job: its claim then matches nothing and loses. Without it (tests, the shell)
     only the status is compared.

@@ -229,8 +229,8 @@ def _submit(purchase: Purchase, solutions: list[dict], *, source: str) -> None:
     )
     # The exchange's signed webhook races this answer and wins about half the time: a verdict
     # already applied is seen in a read, without taking the write lock to find nothing to do.
-    now = purchase_for_verdict(purchase_id=purchase.pk)
-    if now is not None and now.status == (S.VALIDATED if valid else S.REJECTED):
+    current = purchase_for_verdict(purchase_id=purchase.pk)
+    if current is not None and current.status == (S.VALIDATED if valid else S.REJECTED):
         return
     purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source=source)
 

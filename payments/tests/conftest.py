@@ -5,7 +5,9 @@ from rest_framework.test import APIClient
 from events.models import Event
 from events.services import events_sync_from_exchange
 from payments.models import Purchase, PurchaseStatus
+from payments.services import purchase_create
 from payments.tests.scripted_exchange import ScriptedExchange
+from payments.tests.solving import purchase_to_solving
 from payments.tests.stack import MasterServer, Processes, test_database_url, wait_for
 from wallet.models import LedgerEntry, Wallet
 from wallet.services import wallet_deposit
@@ -86,6 +88,16 @@ def buyer(make_user):
     user = make_user()
     wallet_deposit(wallet_id=user.wallet.pk, amount=1_000_000)
     return user
+
+
+@pytest.fixture
+def solving(make_user, make_event) -> Purchase:
+    """A purchase brought to SOLVING by hand (payments/tests/solving.py), its buyer paid up."""
+    user = make_user()
+    wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
+    return purchase_to_solving(
+        purchase_create(user=user, event_pk=make_event(price=10_000).pk, quantity=1)
+    )
 
 
 @pytest.fixture

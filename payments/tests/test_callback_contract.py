@@ -16,22 +16,11 @@ from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.services import SolvedCallback, master_job_callback_kwargs
 from payments import jobs
 from payments.models import Purchase, PurchaseStatus
-from payments.services import purchase_create
 from payments.tests.scripted_exchange import Answer
-from payments.tests.solving import CHALLENGES, SECRETS, purchase_to_solving
-from wallet.services import wallet_deposit
+from payments.tests.solving import CHALLENGES, SECRETS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 S = PurchaseStatus
-
-
-@pytest.fixture
-def solving(make_user, make_event) -> Purchase:
-    user = make_user()
-    wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
-    return purchase_to_solving(
-        purchase_create(user=user, event_pk=make_event(price=10_000).pk, quantity=1)
-    )
 
 
 def _finished_master_job(purchase: Purchase) -> MasterJob:

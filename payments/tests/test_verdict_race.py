@@ -7,23 +7,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from payments.models import Purchase, PurchaseStatus
-from payments.services import flow, purchase_apply_verdict, purchase_create, purchase_transition
+from payments.services import flow, purchase_apply_verdict, purchase_transition
 from payments.tests.scripted_exchange import Answer
-from payments.tests.solving import SECRETS, purchase_to_solving
-from wallet.services import wallet_deposit
+from payments.tests.solving import SECRETS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]
 S = PurchaseStatus
 
 
 @pytest.fixture
-def submitted(make_user, make_event) -> Purchase:
-    user = make_user()
-    wallet_deposit(wallet_id=user.wallet.pk, amount=100_000)
-    purchase = purchase_to_solving(
-        purchase_create(user=user, event_pk=make_event(price=10_000).pk, quantity=1)
-    )
-    return purchase_transition(purchase_id=purchase.pk, to=S.SUBMITTED, solutions=SECRETS)[0]
+def submitted(solving) -> Purchase:
+    return purchase_transition(purchase_id=solving.pk, to=S.SUBMITTED, solutions=SECRETS)[0]
 
 
 @pytest.mark.parametrize("webhook_said", [True, False])
