@@ -35,8 +35,9 @@ event's pk, a Redis Cluster hash tag):
 
 The room is on when staff set the event's ``on_sale_at`` (for WAITING_ROOM_ON_SALE_SECONDS
 from then) or when more than WAITING_ROOM_AUTO_ARRIVALS buyers arrived in one second (buy
-attempts without a token, joins while the room was off) or when a buy without a token finds
-the pipeline full; the automatic switch stays on for
+attempts without a token, joins while the room was off) or when a join or a buy without a
+token finds the pipeline full (the purchases in flight and the buyers just admitted fill
+WAITING_ROOM_MAX_IN_FLIGHT); the automatic switch stays on for
 WAITING_ROOM_AUTO_SECONDS and is re-armed while anyone is still waiting. When the room is
 off, joining admits at once (the join is still numbered, so a switch-on mid-rush continues
 the line where it stands) and purchases without a token go through.
@@ -104,8 +105,10 @@ if not seat then
   if not on then
     local n = redis.call('INCR', arrivals_key)
     if n == 1 then redis.call('EXPIRE', arrivals_key, 5) end
-    -- more arrivals this second than the threshold, or than the pipeline has room for
-    if (threshold > 0 and n > threshold) or (allowance >= 0 and n > allowance) then
+    -- more arrivals this second than the threshold, or than the pipeline has room for, or
+    -- none left (those admitted a moment ago count: the gauge cannot see them yet, and the
+    -- count of this second's arrivals starts again at every second)
+    if (threshold > 0 and n > threshold) or (allowance >= 0 and (n > allowance or room < 1)) then
       redis.call('SET', auto_key, '1', 'EX', hold)
       on = true
       -- from here on the line is paced: this arrival waits, nothing banked goes ahead

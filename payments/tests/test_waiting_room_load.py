@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.utils import timezone
+from redis import Redis
 
 from events.waiting_room import waiting_room_is_on
 from payments.models import Purchase, PurchaseStatus
@@ -123,6 +124,25 @@ def test_a_stuck_old_purchase_does_not_hold_the_room_shut(client_for, make_event
     Purchase.objects.update(created_at=timezone.now() - dt.timedelta(minutes=10))
 
     assert client_for().post(_queue(event)).json()["admitted"] is True
+
+
+def test_a_burst_across_a_second_boundary_still_switches_the_room_on(
+    client_for, make_event, pipeline_of_two, settings
+):
+    """The switch counts arrivals per second: two admitted at the end of one second, a third
+    at the start of the next, is still one more than the pipeline holds."""
+    settings.WAITING_ROOM_AUTO_ARRIVALS = 0
+    settings.WAITING_ROOM_RATE = 0.001
+    event = make_event(price=10_000)
+    first = [client_for().post(_queue(event)).json() for _ in range(2)]
+    redis = Redis.from_url(settings.REDIS_URL)
+    redis.delete(*redis.keys(f"wr:{{{event.pk}}}:arrivals:*"))  # the next second begins
+
+    third = client_for().post(_queue(event)).json()
+
+    assert [t["admitted"] for t in first] == [True, True]
+    assert (third["admitted"], third["position"]) == (False, 1)
+    assert waiting_room_is_on(event=event)
 
 
 def test_a_burst_of_joins_beyond_what_the_pipeline_takes_switches_the_room_on(
