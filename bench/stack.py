@@ -194,11 +194,10 @@ class Stack:
     def lock_stats(self) -> dict[str, dict[str, float]] | None:
         """What the stack's processes counted of SQLite's write lock, summed by kind of
         process (bench/sqlite_lock_stats), or None when they count nothing."""
-        folder = self.var / "lockstats"
         if "LOCK_STATS_DIR" not in self.env:
             return None
         totals: dict[str, dict[str, float]] = {}
-        for path in folder.glob("*.json"):
+        for path in Path(self.env["LOCK_STATS_DIR"]).glob("*.json"):
             counts = json.loads(path.read_text())
             kind = totals.setdefault(_process_kind(counts.pop("cmdline")), {})
             for name, value in counts.items():

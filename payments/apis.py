@@ -26,7 +26,7 @@ from payments.selectors import (
     purchase_list_for_user,
     purchase_version,
 )
-from payments.services import purchase_apply_verdict, purchase_create
+from payments.services import purchase_apply_verdict, purchase_create, verdict_applied
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
@@ -285,9 +285,9 @@ class ExchangeValidationApi(APIView):
             return Response(
                 error_body("validation_mismatch", mismatch), status=status.HTTP_409_CONFLICT
             )
-        # The synchronous answer usually got here first: an echo of the verdict it applied
+        # The synchronous answer often got here first: an echo of the verdict it applied
         # changes nothing, so it takes no lock (any other verdict goes through the machine).
-        if purchase.status != (PurchaseStatus.VALIDATED if valid else PurchaseStatus.REJECTED):
+        if not verdict_applied(purchase, valid=valid):
             purchase_apply_verdict(purchase_id=purchase_id, valid=valid, source="webhook")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

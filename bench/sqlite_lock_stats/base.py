@@ -19,6 +19,8 @@ from django.db.backends.sqlite3 import base
 
 _COUNTS = dict.fromkeys(("transactions", "waited", "held", "autocommit_writes", "autocommit"), 0)
 _LOCK = threading.Lock()
+#: Statements that take the write lock when run in autocommit.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _started = threading.Event()
 
 
@@ -81,6 +83,3 @@ class CountingCursor(base.SQLiteCursorWrapper):
             return super().execute(query, params)
         finally:
             _add(autocommit_writes=1, autocommit=time.monotonic() - started)
-
-
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")

@@ -19,6 +19,7 @@ from payments.services.flow import (
     purchase_resubmit,
     purchase_submit_solution,
     purchase_transition,
+    verdict_applied,
 )
 from payments.services.purchases import purchase_create
 from payments.services.reconcile import purchases_reconcile
@@ -36,4 +37,5 @@ __all__ = [
     "purchase_submit_solution",
     "purchase_transition",
     "purchases_reconcile",
+    "verdict_applied",
 ]

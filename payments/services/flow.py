@@ -113,6 +113,13 @@ def _give_back(purchase: Purchase) -> None:
     event_seats_release(event_pk=purchase.event_id, quantity=purchase.quantity)
 
 
+def verdict_applied(purchase: Purchase, *, valid: bool) -> bool:
+    """True when `purchase` (as just read, without a lock) already holds this verdict: its
+    other delivery (the synchronous answer or the webhook) got there first, and applying it
+    again would take the write lock to change nothing."""
+    return purchase.status == (S.VALIDATED if valid else S.REJECTED)
+
+
 def purchase_apply_verdict(*, purchase_id: uuid.UUID | str, valid: bool, source: str) -> bool:
     """Act on the exchange's verdict, from the synchronous answer, the webhook or the
     reconciler, whichever comes first; the others are no-ops. Returns True if this call
@@ -227,10 +234,9 @@ def _submit(purchase: Purchase, solutions: list[dict], *, source: str) -> None:
     valid = exchange_client.solution_submit(
         deposit_token=str(purchase.deposit_token), solutions=solutions
     )
-    # The exchange's signed webhook races this answer and wins about half the time: a verdict
-    # already applied is seen in a read, without taking the write lock to find nothing to do.
+    # The exchange's signed webhook races this answer and wins about half the time.
     current = purchase_for_verdict(purchase_id=purchase.pk)
-    if current is not None and current.status == (S.VALIDATED if valid else S.REJECTED):
+    if current is not None and verdict_applied(current, valid=valid):
         return
     purchase_apply_verdict(purchase_id=purchase.pk, valid=valid, source=source)
 
