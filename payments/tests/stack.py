@@ -78,9 +78,12 @@ class Processes:
             "challenge_worker.worker.ChallengeWorker", "--name", f"{name}-{os.getpid()}",
         )  # fmt: skip
 
-    def queue_worker(self, queue: str, *more: str, scheduler: bool = True) -> subprocess.Popen:
+    def queue_worker(
+        self, queue: str, *more: str, scheduler: bool = True,
+        worker_class: str = "ticketseller.rq_worker.TolerantWorker",
+    ) -> subprocess.Popen:
         """An RQ worker of one queue, as `make run` and compose start it (named after it)."""
-        args = ["rqworker", queue, *more, "--worker-class", "ticketseller.rq_worker.TolerantWorker"]
+        args = ["rqworker", queue, *more, "--worker-class", worker_class]
         return self.start(queue, *args, *(["--with-scheduler"] if scheduler else []))
 
     def jobs_worker(self) -> list[subprocess.Popen]:
@@ -88,7 +91,7 @@ class Processes:
         return [
             self.queue_worker("payments", "default"),
             self.queue_worker("maintenance", scheduler=False),
-            self.queue_worker("delivery"),
+            self.queue_worker("delivery", worker_class="payments.delivery.worker.DeliveryWorker"),
         ]
 
     def clock(self) -> subprocess.Popen:
