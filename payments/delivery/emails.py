@@ -3,7 +3,7 @@ and "your money was refunded" (rejected or expired)."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,13 @@ _TEMPLATES = {
     NotificationOutcome.VALIDATED: "emails/ticket_ready",
     NotificationOutcome.REFUNDED: "emails/refunded",
 }
+
+
+def email_templates_load() -> None:
+    """Compile every email's templates into the template cache (a worker warming up)."""
+    for base in _TEMPLATES.values():
+        get_template(f"{base}.txt")
+        get_template(f"{base}.html")
 
 
 def absolute_url(path: str) -> str:

@@ -79,7 +79,10 @@ class Processes:
         )  # fmt: skip
 
     def queue_worker(
-        self, queue: str, *more: str, scheduler: bool = True,
+        self,
+        queue: str,
+        *more: str,
+        scheduler: bool = True,
         worker_class: str = "ticketseller.rq_worker.TolerantWorker",
     ) -> subprocess.Popen:
         """An RQ worker of one queue, as `make run` and compose start it (named after it)."""
