@@ -336,6 +336,8 @@ from ticketseller.settings_flow import *  # noqa: E402, F403
 
 # --- Tickets and emails ---------------------------------------------------------------------
 TICKET_BACKEND = env_str("TICKET_BACKEND", "local")  # local | lambda
+# Rendered on these cores, tickets wait while this many purchases are in flight (0: never).
+DELIVERY_GIVE_WAY_IN_FLIGHT = env_int("DELIVERY_GIVE_WAY_IN_FLIGHT", int(TICKET_BACKEND == "local"))
 _DEV_TICKET_CODE_SECRET = "dev-ticket-code-secret"
 TICKET_CODE_SECRET = env_secret("TICKET_CODE_SECRET", _DEV_TICKET_CODE_SECRET)
 if not DEBUG:

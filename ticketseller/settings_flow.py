@@ -62,10 +62,8 @@ DELIVERY_SWEEP_BATCH = env_int("DELIVERY_SWEEP_BATCH", 200)
 DELIVERY_EMAIL_WAITS_FOR_RENDERS = env_int("DELIVERY_EMAIL_WAITS_FOR_RENDERS", 3)
 DELIVERY_EMAIL_WAITS_SECONDS = env_int("DELIVERY_EMAIL_WAITS_SECONDS", 300)
 
-# In a rush tickets and emails wait (payments/delivery/worker.py): while at least this many
-# purchases are in flight the delivery worker takes no new job, for at most
-# DELIVERY_GIVE_WAY_MAX_SECONDS per delivery. 0 delivers at once, rush or not.
-DELIVERY_GIVE_WAY_IN_FLIGHT = env_int("DELIVERY_GIVE_WAY_IN_FLIGHT", 10)
+# Tickets rendered on the shop's own cores give way to purchases in flight, but no delivery
+# waits longer than this (payments/delivery/worker.py; DELIVERY_GIVE_WAY_IN_FLIGHT in settings).
 DELIVERY_GIVE_WAY_MAX_SECONDS = env_float("DELIVERY_GIVE_WAY_MAX_SECONDS", 30.0)
 
 # --- Challenge workers ----------------------------------------------------------------------

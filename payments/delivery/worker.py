@@ -4,10 +4,11 @@ A ticket's PDF and its email cost about a fifth of a purchase's CPU on the machi
 renders them (18 of 92 ms in a rush on two cores, `make run` rendering in-process): in a
 rush they took the cores that validate the next purchases. While the pipeline is busy (at
 least DELIVERY_GIVE_WAY_IN_FLIGHT purchases in flight, the gauge the waiting room paces
-by), this worker waits before it takes the next delivery, and the tickets catch up as the
-rush eases. A delivery is never held back longer than DELIVERY_GIVE_WAY_MAX_SECONDS: once
-the oldest one queued has waited that long, the worker takes jobs as they come, rush or
-not. The purchase page keeps polling a validated purchase until its ticket appears.
+by: 1 where tickets render in-process, 0, never, with the Lambda), this worker waits
+before it takes the next delivery, and the tickets catch up as the rush eases. A delivery
+is never held back longer than DELIVERY_GIVE_WAY_MAX_SECONDS: once the oldest one queued
+has waited that long, the worker takes jobs as they come, rush or not. Meanwhile the
+purchase page shows the ticket's link, whose page says the ticket is being prepared.
 
 Not niceness: a niced or idle-class worker still renders in every gap the pipeline leaves
 and, holding SQLite's write lock when it is preempted, makes the pipeline wait for it.

@@ -248,3 +248,18 @@ def test_a_negative_proxy_count_is_refused():
     result = _manage("check", env={**production_environment(), "TRUSTED_PROXIES": "-1"})
     assert result.returncode != 0
     assert "TRUSTED_PROXIES must be 0 or more" in result.stderr
+
+
+def test_tickets_give_way_to_a_rush_only_where_they_are_rendered_on_the_shops_cores():
+    """Production's Lambda renders elsewhere: its delivery worker never holds tickets back.
+    `make run` renders in-process: while a purchase is in flight, its tickets wait."""
+    probe = "from django.conf import settings; print(settings.DELIVERY_GIVE_WAY_IN_FLIGHT)"
+    production = production_environment("delivery")
+    assert production["TICKET_BACKEND"] == "lambda"
+    result = _manage("shell", "-c", probe, env=production)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0"
+
+    local = _manage("shell", "-c", probe, env={"DEBUG": "true"})
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.strip().splitlines()[-1] == "1"
