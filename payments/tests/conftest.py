@@ -129,6 +129,8 @@ def stack(request, live_server, settings, redis_flushed, tmp_path, exchange):
         "CLOCK_RECONCILE_SECONDS": "0.5",
         "PURCHASE_STALE_SECONDS": "3",
         "PURCHASE_EXPIRE_GRACE_SECONDS": "1",
+        # Tickets still give way to purchases in flight, but a test waits seconds, not 30.
+        "DELIVERY_GIVE_WAY_MAX_SECONDS": "2",
         "LOG_LEVEL": "INFO",
     }
     processes = Processes(env)
