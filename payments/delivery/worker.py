@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 import time
 
+from django import db
 from django.conf import settings
-from django.db import DatabaseError
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -88,8 +88,9 @@ class DeliveryWorker(TolerantWorker):
             if purchases_in_flight() < limit:
                 return False
             oldest = self.oldest_wait()
-        except (DatabaseError, RedisError) as exc:
+        except (db.Error, RedisError) as exc:
             log.warning("delivery: cannot tell whether to give way (%s); delivering", exc)
+            db.close_old_connections()  # a broken connection is opened again next time
             return False
         return oldest is not None and oldest < settings.DELIVERY_GIVE_WAY_MAX_SECONDS
 

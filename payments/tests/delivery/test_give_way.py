@@ -118,3 +118,20 @@ def test_a_delivery_worker_warms_up_before_its_first_job(settings):
     warm_up()
     assert set(get_resolver()._reverse_dict) == {code for code, _ in settings.LANGUAGES}
     assert {"emails/ticket_ready.html", "emails/refunded.txt"} <= set(loader.get_template_cache)
+
+
+def test_a_database_that_cannot_answer_lets_the_delivery_go(
+    busy, make_purchase, queue, worker, monkeypatch
+):
+    """Holding tickets back is a courtesy: a failing gauge never stops the worker."""
+    from django import db
+
+    from payments.delivery import worker as worker_module
+
+    _queued_delivery(make_purchase, queue)
+
+    def gauge_fails():
+        raise db.InterfaceError("connection already closed")
+
+    monkeypatch.setattr(worker_module, "purchases_in_flight", gauge_fails)
+    assert not worker.must_wait()
