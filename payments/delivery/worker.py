@@ -73,6 +73,7 @@ class DeliveryWorker(TolerantWorker):
         self.procline("Giving way to purchases in flight")
         while not getattr(self, "_stop_requested", False):
             time.sleep(GIVE_WAY_STEP_SECONDS)
+            self.heartbeat()  # alive in the dashboard while it waits (sent once a second)
             if not self.must_wait():
                 break
         return time.monotonic() - started

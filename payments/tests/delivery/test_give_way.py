@@ -90,10 +90,16 @@ def test_the_worker_process_holds_tickets_through_a_rush_and_delivers_when_it_ea
         "payments.delivery.worker.DeliveryWorker",
     )  # fmt: skip
     try:
-        wait_for(
+        (waiting,) = wait_for(
             lambda: [w for w in DeliveryWorker.all(queue=queue) if w.get_state() == GIVING_WAY],
             timeout=60, what="the worker to give way",
         )  # fmt: skip
+        seen_alive = waiting.last_heartbeat
+        wait_for(
+            lambda: waiting.refresh() or waiting.last_heartbeat > seen_alive,
+            timeout=10, what="a heartbeat while it waits",
+        )  # fmt: skip
+        assert waiting.get_state() == GIVING_WAY
         assert queue.count == 1 and not TicketFile.objects.filter(purchase=purchase).exists()
 
         for held in busy:  # the rush eases: its purchases end
