@@ -37,19 +37,14 @@ from stack import (
     print_cpu,
 )
 
-#: The purchase page polls this often while a purchase is in flight (static/js/shop.js),
-#: and four times slower once it is validated, until its ticket shows.
+#: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
 PAGE_POLL_SECONDS = 0.5
-TICKET_POLL_SECONDS = 4 * PAGE_POLL_SECONDS
 FINAL = ("validated", "rejected", "expired")
 
 
-def buy_and_wait(
-    token: str, event_pk: int, poll: float = 0.01, seen: dict | None = None
-) -> tuple[float, str, str, float]:
+def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, str, str, float]:
     """(seconds from the click to a final state, outcome, purchase id or the refusal,
-    seconds of those spent in the waiting room). `seen`: the purchase poll's last answer
-    and ETag, for whoever follows it afterwards."""
+    seconds of those spent in the waiting room)."""
     started = time.perf_counter()
     headers = admission(token, event_pk)
     in_room = time.perf_counter() - started
@@ -58,21 +53,12 @@ def buy_and_wait(
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
         return time.perf_counter() - started, outcome, str(body), in_room
-    purchase_id = body["id"]
-    seen = {} if seen is None else seen
+    purchase_id, seen = body["id"], {}
     while True:
         time.sleep(poll)  # then a conditional GET, as the page's fetch() revalidates
         status, body = call("GET", f"/api/v1/purchases/{purchase_id}/", token=token, seen=seen)
         if status == 200 and body["status"] in FINAL:
             return time.perf_counter() - started, body["status"], purchase_id, in_room
-
-
-def follow_ticket(token: str, purchase_id: str, seen: dict, timeout: float = 180) -> None:
-    """Keep polling a validated purchase as its page does, until its ticket shows."""
-    give_up = time.monotonic() + timeout
-    while not (seen.get("body") or {}).get("ticket_url") and time.monotonic() < give_up:
-        time.sleep(TICKET_POLL_SECONDS)
-        call("GET", f"/api/v1/purchases/{purchase_id}/", token=token, seen=seen)
 
 
 def admission(token: str, event_pk: int) -> dict:
@@ -160,13 +146,8 @@ def hashing_bound(stack: Stack) -> tuple[float, float]:
     return rate, rate / candidates_per_purchase
 
 
-def concurrent(
-    event: dict, tokens: list[str], *, per_buyer: int, poll: float,
-    followers: list[threading.Thread] | None = None,
-):  # fmt: skip
-    """One thread per buyer, each buying `per_buyer` times; returns (results, elapsed s).
-    With `followers`, each validated purchase's page stays open, polling until its ticket
-    shows (a thread each, added to the list), while its buyer goes on to the next."""
+def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float):
+    """One thread per buyer, each buying `per_buyer` times; returns (results, elapsed s)."""
     buyers = len(tokens)
     results: list[tuple[float, str, str, float]] = []
     lock = threading.Lock()
@@ -175,15 +156,9 @@ def concurrent(
     def buyer(tok: str) -> None:
         go.wait()
         for _ in range(per_buyer):
-            seen: dict = {}
-            outcome = buy_and_wait(tok, event["id"], poll=poll, seen=seen)
+            outcome = buy_and_wait(tok, event["id"], poll=poll)
             with lock:
                 results.append(outcome)
-            if followers is not None and outcome[1] == "validated":
-                follower = threading.Thread(target=follow_ticket, args=(tok, outcome[2], seen))
-                follower.start()
-                with lock:
-                    followers.append(follower)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=buyer, args=(t,)) for t in tokens]
@@ -291,10 +266,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
     locks = stack.lock_stats()
     requests_before = REQUESTS.copy()
-    followers: list[threading.Thread] = []
-    results, elapsed = concurrent(
-        event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS, followers=followers
-    )
+    results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
     done = summarize(title, results, elapsed, bound)
     print_steady(stack, done)
@@ -305,14 +277,11 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
         time.sleep(1)  # the processes write their counts every half second
         print_lock_stats(locks, stack.lock_stats(), len(done))
     # The tickets and emails may still be catching up (their worker gives way to the
-    # purchases in flight): wait for them, and count their CPU too.
+    # purchases in flight): wait for them, and count their CPU too. The pages stop polling
+    # at "validated": the ticket's link shows then, and its own page says "being prepared".
     lag = delivered_after(stack, done)
-    for follower in followers:  # the pages polling for their tickets see them in 2 s
-        follower.join()
-    asked = sum((REQUESTS - requests_before).values()) / max(len(done), 1)
     print(
-        f"  every ticket and email delivered {lag:.1f} s after the rush's last validation "
-        f"({asked:.1f} web requests per purchase once the pages saw their tickets); "
+        f"  every ticket and email delivered {lag:.1f} s after the rush's last validation; "
         "with the CPU spent until then:"
     )
     print_cpu(cpu, stack.cpu_seconds(), len(done))
