@@ -113,7 +113,8 @@ def wallet_debit(
     locked: Wallet | None = None,
 ) -> LedgerEntry:
     """Take money for a purchase; raises `InsufficientFunds` and changes nothing if short.
-    `locked`: the wallet, when the caller has locked it in its transaction (`wallet_lock`)."""
+    `locked`: the wallet, when the caller has locked it in its transaction
+    (`wallet_lock`, `wallet_lock_for_user`)."""
     _require_positive(amount)
     return _wallet_move(
         wallet_id=wallet_id,

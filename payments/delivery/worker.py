@@ -70,7 +70,6 @@ class DeliveryWorker(TolerantWorker):
         if not self.must_wait():
             return 0.0
         self.set_state(GIVING_WAY)  # what the RQ dashboard shows for this worker
-        self.procline("Giving way to purchases in flight")
         while not getattr(self, "_stop_requested", False):
             time.sleep(GIVE_WAY_STEP_SECONDS)
             self.heartbeat()  # alive in the dashboard while it waits (sent once a second)
@@ -86,14 +85,16 @@ class DeliveryWorker(TolerantWorker):
         if limit <= 0:
             return False
         try:
-            if purchases_in_flight() < limit:
-                return False
+            # The queue first: an idle worker (nothing queued, or a job past its wait)
+            # does not count purchases before each dequeue.
             oldest = self.oldest_wait()
+            if oldest is None or oldest >= settings.DELIVERY_GIVE_WAY_MAX_SECONDS:
+                return False
+            return purchases_in_flight() >= limit
         except (db.Error, RedisError) as exc:
             log.warning("delivery: cannot tell whether to give way (%s); delivering", exc)
             db.close_old_connections()  # a broken connection is opened again next time
             return False
-        return oldest is not None and oldest < settings.DELIVERY_GIVE_WAY_MAX_SECONDS
 
     def oldest_wait(self) -> float | None:
         """Seconds the first job of the worker's queues has been waiting; None when every
