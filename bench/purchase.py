@@ -16,6 +16,8 @@ PostgreSQL (`--database postgres`), then:
 """
 
 import argparse
+import os
+import signal
 import statistics
 import sys
 import threading
@@ -217,6 +219,10 @@ def main() -> None:
     parser.add_argument(
         "--debug", action="store_true", help="make run's development settings (DEBUG on)"
     )
+    parser.add_argument(
+        "--pause-tickets", action="store_true",
+        help="pause the delivery worker (SIGSTOP) through the rush: what tickets cost it",
+    )  # fmt: skip
     args = parser.parse_args()
 
     print(f"load average before: {load_average()}")
@@ -255,22 +261,35 @@ def main() -> None:
             print_breakdown("per hop under load", stack, summarize(title, results, elapsed, bound))
 
         if args.rush:
-            rush(stack, event, bound, buyers=args.rush, per_buyer=args.rush_per_buyer)
+            rush(stack, event, bound, buyers=args.rush, per_buyer=args.rush_per_buyer,
+                 pause_tickets=args.pause_tickets)  # fmt: skip
     print(f"load average after: {load_average()}")
 
 
-def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int) -> None:
+def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int,
+         pause_tickets: bool = False) -> None:  # fmt: skip
     """`buyers` at once, each buying `per_buyer` times at the page's pace; the figures, the
-    CPU per purchase by process and the web requests it took."""
+    CPU per purchase by process and the web requests it took. `pause_tickets` stops the
+    delivery worker until the last buyer is done (an experiment: what tickets cost)."""
     tokens = [new_buyer(event["price"] * per_buyer) for _ in range(buyers)]
     cpu = stack.cpu_seconds()  # from here on: the rush only, not the sign-ups
     locks = stack.lock_stats()
     requests_before = REQUESTS.copy()
-    results, elapsed = concurrent(event, tokens, per_buyer=per_buyer, poll=PAGE_POLL_SECONDS)
+    paused = stack.pids("delivery worker") if pause_tickets else []
+    for pid in paused:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        results, elapsed = concurrent(event, tokens, per_buyer=per_buyer,
+                                      poll=PAGE_POLL_SECONDS)  # fmt: skip
+    finally:
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+    # The CPU first: the queries below start a Django process, and meanwhile the tickets
+    # (free to render once the last purchase is final) would count as the rush's.
+    used = stack.cpu_seconds()
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
     done = summarize(title, results, elapsed, bound)
     print_steady(stack, done)
-    used = stack.cpu_seconds()
     print_cpu(cpu, used, len(done))
     print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
     if locks is not None:
@@ -306,10 +325,14 @@ def print_steady(stack: Stack, purchase_ids: list[str]) -> None:
     at the start and the last few purchases draining with the pipeline half empty."""
     code = f"""
 from payments.models import Purchase
+from payments.delivery.models import TicketFile
 done = Purchase.objects.filter(pk__in={purchase_ids!r}, finished_at__isnull=False)
-print(json.dumps(sorted(p.finished_at.timestamp() for p in done)))
+times = sorted(p.finished_at.timestamp() for p in done)
+last = max(done.values_list("finished_at", flat=True), default=None)
+rendered = TicketFile.objects.filter(purchase_id__in={purchase_ids!r}, rendered_at__lte=last)
+print(json.dumps([times, rendered.count() if last else 0]))
 """
-    times = stack.query(code)
+    times, rendered = stack.query(code)
     if len(times) < 10:
         return
     first, last = len(times) // 10, len(times) - 1 - len(times) // 10
@@ -318,6 +341,8 @@ print(json.dumps(sorted(p.finished_at.timestamp() for p in done)))
     timeline = " ".join(str(per_second[s]) for s in range(max(per_second) + 1))
     print(f"  sustained: validations {first + 1} to {last + 1} of {len(times)} came at "
           f"{steady:.2f}/s; validations in each second from the first: {timeline}")  # fmt: skip
+    print(f"  tickets rendered before the rush's last validation: {rendered} of {len(times)} "
+          "(the delivery worker gives way to the purchases in flight)")  # fmt: skip
 
 
 def delivered_after(stack: Stack, purchase_ids: list[str], timeout: float = 180) -> float:

@@ -38,7 +38,7 @@ _REQUESTS_LOCK = threading.Lock()
 #: connection per request cost the web and the buyers CPU no page makes them spend). No
 #: retries: a request that gets no answer is counted, not repeated; urllib3 replaces a pooled
 #: connection the server has closed before it sends on it.
-_HTTP = urllib3.PoolManager(maxsize=512, block=False, retries=False, redirect=False)
+_HTTP = urllib3.PoolManager(maxsize=512, block=False, retries=False)
 
 
 def call(method: str, path: str, body=None, token: str | None = None, *, base: str = WEB,
@@ -210,8 +210,25 @@ class Stack:
         bench's own CPU (`BENCH_KIND`) and the machine's idle and total core time (`_IDLE`,
         `_ALL`), which `print_cpu` reports apart."""
         tick = os.sysconf("SC_CLK_TCK")
-        marker = f"VAR_DIR={self.var}\0".encode()
         totals: dict[str, float] = {}
+        for _pid, kind, stat in self._processes():
+            fields = stat.rsplit(")", 1)[1].split()
+            utime, stime = int(fields[11]), int(fields[12])
+            totals[kind] = totals.get(kind, 0.0) + (utime + stime) / tick
+        # The bench's own buyers share the two cores with the stack: counted, apart.
+        totals[BENCH_KIND] = sum(os.times()[:2])
+        # What the whole machine did meanwhile: busy and idle jiffies of all cores.
+        jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        totals[_IDLE], totals[_ALL] = (jiffies[3] + jiffies[4]) / tick, sum(jiffies[:8]) / tick
+        return totals
+
+    def pids(self, kind: str) -> list[int]:
+        """The live processes of one kind (a name of `_KINDS`), e.g. to pause them."""
+        return [pid for pid, k, _stat in self._processes() if k == kind]
+
+    def _processes(self):
+        """(pid, kind, /proc stat line) of each live process of the stack."""
+        marker = f"VAR_DIR={self.var}\0".encode()
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
@@ -222,16 +239,7 @@ class Stack:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            fields = stat.rsplit(")", 1)[1].split()
-            utime, stime = int(fields[11]), int(fields[12])
-            kind = _process_kind(cmdline)
-            totals[kind] = totals.get(kind, 0.0) + (utime + stime) / tick
-        # The bench's own buyers share the two cores with the stack: counted, apart.
-        totals[BENCH_KIND] = sum(os.times()[:2])
-        # What the whole machine did meanwhile: busy and idle jiffies of all cores.
-        jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        totals[_IDLE], totals[_ALL] = (jiffies[3] + jiffies[4]) / tick, sum(jiffies[:8]) / tick
-        return totals
+            yield int(proc.name), _process_kind(cmdline), stat
 
     def query(self, code: str):
         """Run `code` with Django on the stack's database; it prints one JSON line."""
