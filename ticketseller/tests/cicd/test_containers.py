@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, load_yaml, workflow
+from .conftest import ROOT, load_template, load_yaml, workflow
 
 DEV = load_yaml(ROOT / "docker-compose.yml")
 PROD = load_yaml(ROOT / "deploy" / "docker-compose.prod.yml")
@@ -296,6 +296,50 @@ def test_each_queue_has_its_own_worker_in_compose_and_make_run(compose):
         words = shlex.split(PROCFILE[service])
         assert words[words.index("rqworker") + 1] == queue, service
     assert compose["services"]["clock"]["command"] == ["python", "manage.py", "clock"]
+
+
+def _http_servers() -> dict[str, list[str]]:
+    """Every gunicorn command line: make run's, the web image's and the compose files'."""
+    commands = {
+        f"Procfile.dev {name}": shlex.split(PROCFILE[name].rsplit("exec ", 1)[1])
+        for name in ("web", "master")
+    }
+    (cmd,) = [json.loads(args) for word, args in _instructions("Dockerfile.web") if word == "CMD"]
+    commands["Dockerfile.web"] = cmd
+    for label, compose in (("docker-compose.yml", DEV), ("docker-compose.prod.yml", PROD)):
+        for name in ("web", "master"):
+            commands[f"{label} {name}"] = compose["services"][name]["command"]
+    return commands
+
+
+def _values(node, key: str):
+    """Every value stored under `key` anywhere in a parsed template, as a `Key`/`Value`
+    pair (load balancer attributes) or as a mapping key (CloudFront's origin settings)."""
+    if isinstance(node, dict):
+        if node.get("Key") == key:
+            yield node["Value"]
+        for name, value in node.items():
+            if name == key:
+                yield value
+            yield from _values(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item, key)
+
+
+def test_gunicorn_keeps_idle_connections_open_longer_than_the_proxies_in_front_of_it():
+    """CloudFront and the optional load balancer reuse an idle connection to the web for
+    `OriginKeepaliveTimeout` and `idle_timeout` seconds; a gunicorn that closes it sooner
+    (its default is 2 s) races them, and the request sent as it closes gets a 502. The
+    master's clients (the payment steps) and browsers on `make run` reuse connections too."""
+    template = load_template(ROOT / "deploy" / "infrastructure.yaml")
+    proxies = [int(v) for key in ("OriginKeepaliveTimeout", "idle_timeout.timeout_seconds")
+               for v in _values(template, key)]  # fmt: skip
+    assert len(proxies) == 2, proxies  # CloudFront's backend origin and the load balancer
+    for where, words in _http_servers().items():
+        assert "gunicorn" in words[0], where
+        assert "--keep-alive" in words, where
+        assert int(words[words.index("--keep-alive") + 1]) > max(proxies), where
 
 
 def test_make_run_serves_the_web_with_a_real_wsgi_server_as_production_does():
