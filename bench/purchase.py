@@ -13,6 +13,7 @@ PostgreSQL (`--database postgres`), then:
 
     python bench/purchase.py [--database sqlite|postgres] [--n 20] [--buyers 20]
                              [--per-buyer 3] [--rush 100 --rush-per-buyer 2]
+                             [--lock-stats] [--pause-tickets] [--debug]
 """
 
 import argparse
@@ -329,8 +330,8 @@ from payments.delivery.models import TicketFile
 done = Purchase.objects.filter(pk__in={purchase_ids!r}, finished_at__isnull=False)
 times = sorted(p.finished_at.timestamp() for p in done)
 last = max(done.values_list("finished_at", flat=True), default=None)
-rendered = TicketFile.objects.filter(purchase_id__in={purchase_ids!r}, rendered_at__lte=last)
-print(json.dumps([times, rendered.count() if last else 0]))
+tickets = TicketFile.objects.filter(purchase_id__in={purchase_ids!r})
+print(json.dumps([times, tickets.filter(rendered_at__lte=last).count() if last else 0]))
 """
     times, rendered = stack.query(code)
     if len(times) < 10:

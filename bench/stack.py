@@ -34,10 +34,9 @@ NO_ANSWER = 0
 #: Every call made so far: (method, path with ids as {id}, status) → how many.
 REQUESTS: collections.Counter = collections.Counter()
 _REQUESTS_LOCK = threading.Lock()
-#: Every buyer's connections stay open between requests, as a browser's do (a new TCP
-#: connection per request cost the web and the buyers CPU no page makes them spend). No
-#: retries: a request that gets no answer is counted, not repeated; urllib3 replaces a pooled
-#: connection the server has closed before it sends on it.
+#: Every buyer's connections stay open between requests, as a browser's do, so the web sees
+#: what pages make it do. No retries: a request that gets no answer is counted, not repeated
+#: (urllib3 replaces a pooled connection it finds closed before it sends on it).
 _HTTP = urllib3.PoolManager(maxsize=512, block=False, retries=False)
 
 
