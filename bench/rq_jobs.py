@@ -14,6 +14,7 @@ and measures the CPU the worker process spends on them (`time.process_time`), pe
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -86,6 +87,7 @@ def main() -> None:
                 results[name].append(cpu_per_job(cls, client(url, pure), args.n))
     finally:
         os.kill(int((work / "redis.pid").read_text()), signal.SIGTERM)
+        shutil.rmtree(work, ignore_errors=True)
     base = statistics.median(results["SimpleWorker, hiredis"])
     print(f"worker CPU per no-op job (median of {args.rounds} rounds of {args.n}):")
     for name, rounds in results.items():
