@@ -39,19 +39,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
 from stack import load_average as loadavg
-from stack import production_env, wait_until
+from stack import production_env, sh, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-
-
-def sh(script: str, *args: str, env=None) -> str:
-    """Run bash with scripts/lib.sh loaded; its stdout."""
-    full = f'source "{ROOT}/scripts/lib.sh"; {script}'
-    return subprocess.run(
-        ["bash", "-c", full, "bench", *args], cwd=ROOT, env=env, check=True,
-        capture_output=True, text=True,
-    ).stdout  # fmt: skip
 
 
 def free_port() -> int:

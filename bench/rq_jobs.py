@@ -22,10 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/catalogue.py, from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
-from catalogue import ROOT, sh
-from stack import load_average
+from stack import ROOT, load_average, sh
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketseller.settings")

@@ -77,6 +77,15 @@ def _call(method, path, body, token, base, headers, timeout):
     return response.status, answer, response.headers.get("ETag") if response.status < 300 else None
 
 
+def sh(script: str, *args: str, env=None) -> str:
+    """Run bash with scripts/lib.sh loaded; its stdout."""
+    full = f'source "{ROOT}/scripts/lib.sh"; {script}'
+    return subprocess.run(
+        ["bash", "-c", full, "bench", *args], cwd=ROOT, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
 def wait_until(check, timeout: float, what: str) -> None:
     give_up = time.monotonic() + timeout
     while time.monotonic() < give_up:
@@ -175,14 +184,10 @@ class Stack:
 
     def _start_postgres(self) -> str:
         """A PostgreSQL with fsync on (as `make run` would use it), via scripts/lib.sh."""
-        script = 'source scripts/lib.sh && start_postgres "$1" >&2 && echo "$DATABASE_URL"'
-        out = subprocess.run(
-            ["bash", "-c", script, "-", str(self.var / "pg")],
-            cwd=ROOT, env={**self.env, "PG_DURABLE": "1"}, capture_output=True, text=True,
-            check=True,
-        )  # fmt: skip
+        out = sh('start_postgres "$1" >&2 && echo "$DATABASE_URL"', str(self.var / "pg"),
+                 env={**self.env, "PG_DURABLE": "1"})  # fmt: skip
         self._pg_data = self.var / "pg" / "data"
-        return out.stdout.strip().splitlines()[-1]
+        return out.strip().splitlines()[-1]
 
     def _pg_ctl(self, *args: str) -> list[str]:
         find = "source scripts/lib.sh && pg_bindir"

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
-from purchase import FINAL, admission
+from purchase import admission, buy_and_wait
 from stack import PORTS, ROOT, Stack, call, load_average, new_buyer
 
 #: Calls of each kind before each measured round (connections, caches, lazy imports).
@@ -42,19 +42,6 @@ WARM_UP = 5
 #: The stack's processes paused while this one measures (Redis keeps answering it).
 PAUSED = ("web", "master", "challenge workers", "payments workers", "maintenance worker",
           "delivery worker", "clock", "exchange")  # fmt: skip
-
-
-def validated_purchase(token: str, event: dict) -> tuple[str, dict]:
-    """(purchase id, admission headers) of one purchase made and followed to validated."""
-    headers = admission(token, event["id"])
-    _, body = call("POST", "/api/v1/purchases/", {"event": event["id"], "quantity": 1}, token,
-                   headers=headers)  # fmt: skip
-    for _ in range(300):
-        _, detail = call("GET", f"/api/v1/purchases/{body['id']}/", token=token)
-        if detail["status"] in FINAL:
-            return body["id"], headers
-        time.sleep(0.1)
-    raise SystemExit(f"purchase {body['id']} never became final")
 
 
 class InProcess:
@@ -115,7 +102,10 @@ def main() -> None:
         _, events = call("GET", "/api/v1/events/")
         event = max(events["results"], key=lambda e: e["available"])
         token = new_buyer(event["price"] * (args.rounds * (args.n + WARM_UP) + 10))
-        purchase_id, admitted = validated_purchase(token, event)
+        _, outcome, purchase_id, _ = buy_and_wait(token, event["id"], poll=0.1)
+        if outcome != "validated":
+            raise SystemExit(f"the first purchase ended {outcome}: {purchase_id}")
+        admitted = admission(token, event["id"])  # the same place again: a token to buy with
         deposit = stack.query(
             f"from payments.models import Purchase\n"
             f"print(json.dumps(str(Purchase.objects.get(pk={purchase_id!r}).deposit_token)))"
