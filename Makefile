@@ -30,7 +30,7 @@ check-openapi: ## Fail when docs/openapi.yaml is out of date
 	@source scripts/lib.sh && ensure_venv && tmp=$$(mktemp) && .venv/bin/python manage.py spectacular --lang en --file $$tmp --validate && diff -u docs/openapi.yaml $$tmp && rm -f $$tmp
 
 bench: ## Benchmarks: solver, PDF rendering, purchases through the whole stack, a request's and a job's CPU, catalogue readers
-	@source scripts/lib.sh && ensure_venv && .venv/bin/python bench/solver.py && .venv/bin/python bench/ticket_pdf.py && .venv/bin/python bench/purchase.py && .venv/bin/python bench/web_requests.py && .venv/bin/python bench/rq_jobs.py && .venv/bin/python bench/catalogue.py
+	@source scripts/lib.sh && ensure_venv && .venv/bin/python bench/solver.py && .venv/bin/python bench/ticket_pdf.py && .venv/bin/python bench/purchase.py && .venv/bin/python bench/web_requests.py && .venv/bin/python bench/rq_jobs.py && .venv/bin/python bench/challenge_jobs.py && .venv/bin/python bench/catalogue.py
 
 clean: ## Remove the virtualenv and local data
 	rm -rf .venv .tools var staticfiles

@@ -60,9 +60,15 @@ def task_rq_job_id(task_id: int, attempt: int) -> str:
     return f"cw-task-{task_id}-{attempt}"
 
 
-def batch_rq_job_id(job_id, batch: int) -> str:
-    """The RQ job of a job's shards as first queued: its number in `batch_plan`."""
-    return f"cw-job-{job_id}-{batch}"
+#: The RQ ids of batches worth less than a job's overhead in hashing start with this.
+CHEAP_PREFIX = "cw-cheap-"
+
+
+def batch_rq_job_id(job_id, batch: int, *, cheap: bool = False) -> str:
+    """The RQ job of a job's shards as first queued: its number in `batch_plan`. A cheap
+    batch (less hashing than `MIN_SHARD_SECONDS`) is one a worker may take along
+    (`challenge_worker.take_along`)."""
+    return f"{CHEAP_PREFIX if cheap else 'cw-job-'}{job_id}-{batch}"
 
 
 def callback_rq_job_id(job_id) -> str:

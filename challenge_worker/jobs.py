@@ -8,7 +8,7 @@ from collections.abc import Callable
 from redis.exceptions import RedisError
 from rq import get_current_job
 
-from challenge_worker import runtime, services
+from challenge_worker import runtime, services, take_along
 from challenge_worker.broker import redis_client, solved_key, stop_key
 from challenge_worker.solver import solve
 
@@ -46,17 +46,25 @@ def challenge_solve(*, task_id: int) -> dict:
     )
     if task is None:
         return {"task_id": task_id, "claimed": False}
-    return _solve_claimed(task, me)
+    result = _solve_claimed(task, me)
+    _take_along(rq_job, [task], me)
+    return result
 
 
 def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
     """Solve several cheap shards in one job (see `services.batch_plan`): all claimed in one
     statement, scanned one after the other, and recorded in one transaction; same
     guarantees as `challenge_solve` (a worker lost mid-batch loses only time: the recoverer
-    queues the shards again)."""
+    queues the shards again). Then, if the queue has cheap jobs waiting, take some along."""
     rq_job, me = _context()
+    results, tasks = _solve_batch(task_ids, rq_job.id if rq_job else "", me)
+    _take_along(rq_job, tasks, me)
+    return results
+
+
+def _solve_batch(task_ids: list[int], rq_job_id: str, me) -> tuple[list[dict], list]:
     tasks = services.challenge_tasks_claim(
-        task_ids=task_ids, worker_name=me.name, rq_job_id=rq_job.id if rq_job else ""
+        task_ids=task_ids, worker_name=me.name, rq_job_id=rq_job_id
     )
     # The liveness key names one shard for the whole batch: republishing it per shard cost
     # two Redis round trips a shard, more than the scan of a small one.
@@ -65,7 +73,26 @@ def challenge_solve_batch(*, task_ids: list[int]) -> list[dict]:
     recorded = services.challenge_tasks_record_results(
         reports=reports, job_id=tasks[0].job_id if tasks else None
     )
-    return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)]
+    return [_logged(task, report) for task, report in zip(recorded, reports, strict=True)], tasks
+
+
+def _take_along(rq_job, tasks, me) -> None:
+    """Run the cheap jobs waiting behind a cheap one in this RQ job (`take_along`)."""
+    if not tasks or not take_along.may_take_along(rq_job.id if rq_job else None):
+        return
+    taken = take_along.take(take_along.how_many(_expected(tasks, me)))
+    done = []
+    for job in taken:
+        try:
+            _solve_batch(take_along.task_ids(job), job.id, me)
+        except Exception:  # the others still run; the recoverer finds this one's shards
+            log.exception("challenge job %s, taken along, failed", job.id)
+            take_along.failed(job)
+        else:
+            done.append(job)
+    take_along.done(done)
+    if taken:
+        log.info("took %d waiting challenge job(s) along", len(taken))
 
 
 def _context():

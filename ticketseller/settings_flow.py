@@ -72,3 +72,6 @@ WORKER_ALIVE_TTL = env_int("WORKER_ALIVE_TTL", 5)  # seconds a silent worker sti
 # Seconds a shard's work may look lost (its worker silent, its RQ job taken off the queue
 # but never started) before the recoverer queues it again.
 CHALLENGE_LOST_GRACE_SECONDS = env_float("CHALLENGE_LOST_GRACE_SECONDS", 3.0)
+# Seconds of hashing a worker that ends a cheap challenge job may take along from the cheap
+# jobs waiting behind it, in the same RQ job (challenge_worker/take_along.py); 0: never.
+CHALLENGE_TAKE_ALONG_SECONDS = env_float("CHALLENGE_TAKE_ALONG_SECONDS", 0.25)

@@ -85,11 +85,11 @@ def challenge_task_claim(
     """Take a queued shard for ``worker_name``: compare-and-set queued → running.
 
     ``rq_job_id`` is the claim token: the RQ job that carries the shard's current attempt
-    (``cw-job-<job>-<batch>`` as first queued, ``cw-task-<id>-<attempt>`` when the
-    recoverer queues it again). A worker that took an RQ job and was
-    paused before running it may wake up after the recoverer queued the shard again under a
-    new RQ job: its claim then matches nothing and loses. Without it (tests, the shell)
-    only the status is compared.
+    (``cw-job-<job>-<batch>`` or ``cw-cheap-<job>-<batch>`` as first queued,
+    ``cw-task-<id>-<attempt>`` when the recoverer queues it again). A worker that took an RQ
+    job and was paused before running it may wake up after the recoverer queued the shard
+    again under a new RQ job: its claim then matches nothing and loses. Without it (tests,
+    the shell) only the status is compared.
 
     Returns the task (with its job) or None when it is not queued any more (another worker
     has it, it was solved or cancelled, the job is over) or not under this RQ job: the

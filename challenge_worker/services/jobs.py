@@ -15,7 +15,13 @@ from challenge_worker.broker import batch_rq_job_id, get_queue
 from challenge_worker.errors import DepositTokenConflict
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.selectors import workers_alive
-from challenge_worker.services.plans import _fleet_rate, _shard_timeout, batch_plan, shard_plan
+from challenge_worker.services.plans import (
+    MIN_SHARD_SECONDS,
+    _fleet_rate,
+    _shard_timeout,
+    batch_plan,
+    shard_plan,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +115,16 @@ def _tasks_create(
         for start, end in shards
     ]
     batches = batch_plan([t.size for t in tasks], rate_per_s=rate)
+    ids = []
     for number, batch in enumerate(batches):
+        cheap = sum(tasks[i].size for i in batch) / rate < MIN_SHARD_SECONDS
+        ids.append(batch_rq_job_id(job.pk, number, cheap=cheap))
         for i in batch:
-            tasks[i].rq_job_id = batch_rq_job_id(job.pk, number)
+            tasks[i].rq_job_id = ids[-1]
     tasks = ChallengeTask.objects.bulk_create(tasks)
     return [
-        (
-            [tasks[i].pk for i in batch],
-            batch_rq_job_id(job.pk, number),
-            sum(tasks[i].size for i in batch),
-        )
-        for number, batch in enumerate(batches)
+        ([tasks[i].pk for i in batch], rq_job_id, sum(tasks[i].size for i in batch))
+        for batch, rq_job_id in zip(batches, ids, strict=True)
     ]
 
 

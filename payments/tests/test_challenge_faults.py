@@ -14,6 +14,7 @@ import pytest
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
+from challenge_worker.broker import CHEAP_PREFIX
 from challenge_worker.models import ChallengeTask, MasterJob
 from payments.delivery.models import Notification, TicketFile
 from payments.models import Purchase, PurchaseStatus
@@ -141,6 +142,50 @@ def test_a_challenge_worker_paused_mid_shard_is_replaced_and_its_late_result_ign
     final.refresh_from_db()
     assert final.status == S.VALIDATED and _submitted_transitions(final) == 1
     assert MasterJob.objects.get().status == MasterJob.Status.SOLVED
+    assert_books_balance()
+
+
+def test_a_worker_paused_with_jobs_taken_along_loses_none_of_them(fault_stack, buyer, event):
+    """Taken along, a purchase's challenge job is off the queue and in one worker's hands:
+    paused there, it is found by the recoverer like any job a worker held."""
+    stack = fault_stack
+    stack.processes.env["CHALLENGE_TAKE_ALONG_SECONDS"] = "60"  # as many as the cap allows
+    # Five challenges of [1, 40 000]: a cheap job at the python solver's rate, tens of ms.
+    stack.exchange.exchange.switches_update(changes={"max_secret": 40_000})
+    stack.processes.jobs_worker()
+    stack.processes.clock()
+    stack.processes.challenge_worker("taker")
+    stack.wait_workers(1)
+    queue = django_rq.get_queue("challenges")
+    _signal(stack, "taker", signal.SIGSTOP)  # it will hold the first job, the rest queue up
+    try:
+        purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=1) for _ in range(9)]
+        wait_for(lambda: queue.count == 8, timeout=20, what="eight jobs behind the held one")
+        assert all(j.id.startswith(CHEAP_PREFIX) for j in queue.get_jobs())
+        held = []
+        for _ in range(20):  # pause it while it scans a job it took along
+            _signal(stack, "taker", signal.SIGCONT)
+            wait_for(lambda: queue.count == 0, timeout=10, what="the jobs taken along")
+            _signal(stack, "taker", signal.SIGSTOP)
+            held = list(ChallengeTask.objects.filter(status=ChallengeTask.Status.RUNNING))
+            if held and MasterJob.objects.filter(status=MasterJob.Status.SOLVED).exists():
+                break
+        assert held, "the worker was never caught on a job it took along: the test proved nothing"
+        assert Job.fetch(held[0].rq_job_id, queue.connection).get_status() == "queued"
+        stack.processes.challenge_worker("rescuer")
+        finals = [stack.wait_final(p.pk, timeout=40) for p in purchases]
+    finally:
+        _signal(stack, "taker", signal.SIGCONT)
+
+    assert [p.status for p in finals] == [S.VALIDATED] * 9
+    for task in held:
+        task.refresh_from_db()
+        assert task.attempts >= 2 and task.status == ChallengeTask.Status.SOLVED
+    time.sleep(3)  # awake, the paused worker reports a stale result and claims nothing more
+    for purchase in finals:
+        purchase.refresh_from_db()
+        assert purchase.status == S.VALIDATED and _submitted_transitions(purchase) == 1
+    assert set(MasterJob.objects.values_list("status", flat=True)) == {MasterJob.Status.SOLVED}
     assert_books_balance()
 
 
