@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from redis.exceptions import RedisError
 from rq import get_current_job
+from rq.timeouts import JobTimeoutException
 
 from challenge_worker import runtime, services, take_along
 from challenge_worker.broker import redis_client, solved_key, stop_key
@@ -82,15 +83,20 @@ def _take_along(rq_job, tasks, me) -> None:
         return
     taken = take_along.take(take_along.how_many(_expected(tasks, me)))
     done = []
-    for job in taken:
-        try:
-            _solve_batch(take_along.task_ids(job), job.id, me)
-        except Exception:  # the others still run; the recoverer finds this one's shards
-            log.exception("challenge job %s, taken along, failed", job.id)
-            take_along.failed(job)
-        else:
-            done.append(job)
-    take_along.done(done)
+    try:
+        for job in taken:
+            try:
+                _solve_batch(take_along.task_ids(job), job.id, me)
+            except JobTimeoutException:  # this RQ job's own time is up: it ends here
+                take_along.failed(job)
+                raise
+            except Exception:  # the others still run; the recoverer finds this one's shards
+                log.exception("challenge job %s, taken along, failed", job.id)
+                take_along.failed(job)
+            else:
+                done.append(job)
+    finally:  # the ones not run are "queued" on no queue: the recoverer's, after the grace
+        take_along.done(done)
     if taken:
         log.info("took %d waiting challenge job(s) along", len(taken))
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
+from rq.timeouts import JobTimeoutException
 
 from challenge_worker import jobs, take_along
 from challenge_worker.broker import CHEAP_PREFIX, get_queue, redis_client, suspect_key
@@ -146,3 +147,40 @@ def test_a_job_taken_along_whose_run_fails_is_marked_failed_and_its_shards_queue
     run_workers("rescuer")
     _all_solved_by({"crashing", "rescuer"})
     assert set(made[1].tasks.values_list("failures", flat=True)) == {1}
+
+
+def test_when_its_time_is_up_the_taker_stops_and_every_job_it_took_is_found_again(
+    secrets_for, run_workers, monkeypatch
+):
+    made = [_purchase_job(secrets_for) for _ in range(3)]
+    last_straw = made[1].tasks.first()
+    real_solve = jobs.solve
+
+    def out_of_time(**kwargs):
+        if kwargs["challenge_hash"] == last_straw.challenge_hash:
+            raise JobTimeoutException("the RQ job's timeout")  # as RQ's death penalty does
+        return real_solve(**kwargs)
+
+    monkeypatch.setattr(jobs, "solve", out_of_time)
+    run_workers("late")
+
+    rq_ids = [next(iter(_rq_ids(job))) for job in made]
+    first, timed_out, never_run = Job.fetch_many(rq_ids, redis_client())
+    assert first.get_status() == timed_out.get_status() == "failed"
+    assert never_run.get_status() == "queued" and not get_queue().count  # taken, not run
+    assert made[0].tasks.filter(status="solved").count() == 2  # recorded before the timeout
+    assert set(made[1].tasks.values_list("status", flat=True)) == {"running"}
+    assert set(made[2].tasks.values_list("status", flat=True)) == {"queued"}
+
+    ChallengeTask.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=1))
+    recover = {"queued_grace_seconds": 5, "lost_grace_seconds": 5}
+    assert sorted(challenge_tasks_recover(**recover).requeued) == sorted(
+        made[1].tasks.values_list("pk", flat=True)
+    )  # the failed one at once; the one never run once the grace has passed
+    _grace_passed()
+    assert sorted(challenge_tasks_recover(**recover).requeued) == sorted(
+        made[2].tasks.values_list("pk", flat=True)
+    )
+    monkeypatch.setattr(jobs, "solve", real_solve)
+    run_workers("rescuer")
+    _all_solved_by({"late", "rescuer"})
