@@ -13,6 +13,7 @@ import django_rq
 import pytest
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
+from rq.worker import Worker
 
 from challenge_worker.broker import CHEAP_PREFIX
 from challenge_worker.models import ChallengeTask, MasterJob
@@ -192,6 +193,17 @@ def test_a_worker_paused_with_jobs_taken_along_loses_none_of_them(fault_stack, b
 # --- Redis restarted with its data lost ----------------------------------------------------------
 
 
+def _jobs_workers_in_their_loop() -> bool:
+    workers = Worker.all(connection=django_rq.get_connection("default"))
+    looping = {
+        name
+        for worker in workers
+        if worker.get_state() not in ("starting", "started")
+        for name in worker.queue_names()
+    }
+    return {"payments", "maintenance", "delivery"} <= looping
+
+
 def _restart_redis_empty() -> None:
     """Stop the test Redis and start a fresh, empty one on the same port and files."""
     connection = django_rq.get_connection("default")
@@ -232,6 +244,9 @@ def test_after_a_redis_restart_without_data_workers_are_back_and_purchases_end_f
     stack.processes.challenge_worker("w1")
     stack.processes.challenge_worker("w2")
     stack.wait_workers(2)
+    # The restart is meant for workers in their loop. One still starting when Redis goes
+    # away exits: RQ names its connection and starts its scheduler outside its retry loop.
+    wait_for(_jobs_workers_in_their_loop, timeout=30, every=0.2, what="the jobs workers")
     purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=2) for _ in range(2)]
     wait_for(
         lambda: ChallengeTask.objects.filter(status=ChallengeTask.Status.RUNNING).exists(),
