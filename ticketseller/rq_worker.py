@@ -6,7 +6,9 @@ main loop (a socket timeout, or a heartbeat, state or job-status write while Red
 ends the worker process with "found an unhandled exception, quitting", and a supervisor
 may or may not start it again. `RedisTolerantMixin` keeps the loop going instead: RQ's own
 bookkeeping is skipped while Redis fails, and dequeueing is retried every
-`REDIS_RETRY_SECONDS` until Redis answers again.
+`REDIS_RETRY_SECONDS` until Redis answers again. A worker that starts while Redis is away
+comes up the same way: the start-up steps Redis refused (its registration, its command
+channel, its scheduler) are taken again until they go through.
 
 What the bookkeeping would have recorded is lost with Redis anyway; the periodic recovery
 jobs find work that was taken but never finished (see `challenge_worker.services.recovery`
@@ -33,6 +35,44 @@ HEARTBEAT_COALESCE_SECONDS = 1.0
 
 
 class RedisTolerantMixin:
+    # Start-up steps that met a Redis away (a worker starting during a restart), each tried
+    # again with the heartbeat RQ sends before every blocking pop, until it goes through.
+    # Without this, RQ's start-up raised out of `work()` and the worker process ended.
+    _start_steps_pending: tuple = ()
+
+    def _set_ip_address(self, connection) -> None:
+        try:
+            super()._set_ip_address(connection)
+        except RedisError as exc:  # the client's name, for `CLIENT LIST`: cosmetic
+            self._redis_away("start-up, client name", exc)
+            self.ip_address = "unknown"
+
+    def register_birth(self, *args, **kwargs):
+        self._start_step("registration", super().register_birth, args, kwargs)
+
+    def subscribe(self, *args, **kwargs):
+        self._start_step("command channel", super().subscribe, args, kwargs)
+
+    def _start_scheduler(self, *args, **kwargs):
+        self._start_step("scheduler", super()._start_scheduler, args, kwargs)
+
+    def _start_step(self, what: str, step, args, kwargs, *, again: bool = False) -> None:
+        try:
+            step(*args, **kwargs)
+        except RedisError as exc:
+            self._redis_away(f"start-up, {what}", exc)
+            self._start_steps_pending += ((what, step, args, kwargs),)
+        except ValueError:
+            # RQ's "an active worker with this name exists": our first registration reached
+            # Redis after all (its answer was what got lost). Anything else is not ours.
+            if not (again and what == "registration"):
+                raise
+
+    def _start_steps_retry(self) -> None:
+        pending, self._start_steps_pending = self._start_steps_pending, ()
+        for what, step, args, kwargs in pending:
+            self._start_step(what, step, args, kwargs, again=True)
+
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         while True:
             try:
@@ -51,6 +91,8 @@ class RedisTolerantMixin:
             self._redis_away(f"job {job.id}", exc)
 
     def heartbeat(self, *args, **kwargs):
+        if self._start_steps_pending:
+            self._start_steps_retry()
         try:
             return super().heartbeat(*args, **kwargs)
         except RedisError as exc:

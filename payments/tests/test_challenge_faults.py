@@ -244,8 +244,8 @@ def test_after_a_redis_restart_without_data_workers_are_back_and_purchases_end_f
     stack.processes.challenge_worker("w1")
     stack.processes.challenge_worker("w2")
     stack.wait_workers(2)
-    # The restart is meant for workers in their loop. One still starting when Redis goes
-    # away exits: RQ names its connection and starts its scheduler outside its retry loop.
+    # The restart is meant for workers in their loop; one that starts while Redis is away
+    # is ticketseller/tests/test_rq_worker_start.py's.
     wait_for(_jobs_workers_in_their_loop, timeout=30, every=0.2, what="the jobs workers")
     purchases = [purchase_create(user=buyer, event_pk=event.pk, quantity=2) for _ in range(2)]
     wait_for(
