@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import os
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
-from stack import ROOT, load_average, sh
+from stack import ROOT, load_average, throwaway_redis
 
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="bench-challenges-"))
@@ -98,35 +97,31 @@ def main() -> None:
     parser.add_argument("--max-secret", type=int, default=2000, help="candidates per challenge")
     args = parser.parse_args()
     print(f"load average before: {load_average()}")
-    redis_dir = WORK / "redis"
-    redis_dir.mkdir()
-    os.environ["REDIS_URL"] = sh(
-        'start_redis "$1" >/dev/null && echo "$REDIS_URL"', str(redis_dir)
-    ).strip()
     try:
-        import django
+        with throwaway_redis(WORK) as url:
+            os.environ["REDIS_URL"] = url  # before Django reads its settings
+            import django
 
-        django.setup()
-        from django.conf import settings
-        from django.core.management import call_command
+            django.setup()
+            from django.conf import settings
+            from django.core.management import call_command
 
-        from challenge_worker import runtime
-        from challenge_worker.solver import get_backend
+            from challenge_worker import runtime
+            from challenge_worker.solver import get_backend
 
-        call_command("migrate", verbosity=0)
-        backend = get_backend("python")
-        rate = backend.measure_rate(0.2)
-        solver = runtime.WorkerRuntime(name="bench", backend=backend, rate=rate)
-        variants = {
-            "each job its own RQ job": 0.0,
-            "jobs taken along": settings.CHALLENGE_TAKE_ALONG_SECONDS,
-        }
-        results: dict[str, list[tuple[float, int]]] = {name: [] for name in variants}
-        for _ in range(args.rounds):
-            for name, budget in variants.items():
-                results[name].append(cpu_per_purchase(args.n, args.max_secret, budget, solver))
+            call_command("migrate", verbosity=0)
+            backend = get_backend("python")
+            rate = backend.measure_rate(0.2)
+            solver = runtime.WorkerRuntime(name="bench", backend=backend, rate=rate)
+            variants = {
+                "each job its own RQ job": 0.0,
+                "jobs taken along": settings.CHALLENGE_TAKE_ALONG_SECONDS,
+            }
+            results: dict[str, list[tuple[float, int]]] = {name: [] for name in variants}
+            for _ in range(args.rounds):
+                for name, budget in variants.items():
+                    results[name].append(cpu_per_purchase(args.n, args.max_secret, budget, solver))
     finally:
-        os.kill(int((redis_dir / "redis.pid").read_text()), signal.SIGTERM)
         shutil.rmtree(WORK, ignore_errors=True)
     base = statistics.median(s for s, _ in results["each job its own RQ job"])
     print(

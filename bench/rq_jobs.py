@@ -15,7 +15,6 @@ and measures the CPU the worker process spends on them (`time.process_time`), pe
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/stack.py, from anywhere
 
-from stack import ROOT, load_average, sh
+from stack import ROOT, load_average, throwaway_redis
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketseller.settings")
@@ -66,26 +65,25 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {load_average()}")
     work = Path(tempfile.mkdtemp(prefix="bench-rq-"))
-    url = sh('start_redis "$1" >/dev/null && echo "$REDIS_URL"', str(work)).strip()
     try:
-        import django
+        with throwaway_redis(work) as url:
+            import django
 
-        django.setup()
-        from rq.worker import SimpleWorker
+            django.setup()
+            from rq.worker import SimpleWorker
 
-        from ticketseller.rq_worker import TolerantWorker
+            from ticketseller.rq_worker import TolerantWorker
 
-        variants = {
-            f"{cls.__name__}, {'pure-Python' if pure else 'hiredis'}": (cls, pure)
-            for cls in (SimpleWorker, TolerantWorker)
-            for pure in (False, True)
-        }
-        results: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(args.rounds):
-            for name, (cls, pure) in variants.items():
-                results[name].append(cpu_per_job(cls, client(url, pure), args.n))
+            variants = {
+                f"{cls.__name__}, {'pure-Python' if pure else 'hiredis'}": (cls, pure)
+                for cls in (SimpleWorker, TolerantWorker)
+                for pure in (False, True)
+            }
+            results: dict[str, list[float]] = {name: [] for name in variants}
+            for _ in range(args.rounds):
+                for name, (cls, pure) in variants.items():
+                    results[name].append(cpu_per_job(cls, client(url, pure), args.n))
     finally:
-        os.kill(int((work / "redis.pid").read_text()), signal.SIGTERM)
         shutil.rmtree(work, ignore_errors=True)
     base = statistics.median(results["SimpleWorker, hiredis"])
     print(f"worker CPU per no-op job (median of {args.rounds} rounds of {args.n}):")

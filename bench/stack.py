@@ -6,6 +6,7 @@ HTTP client that never raises on a refused connection or a timeout (a benchmark 
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import re
@@ -84,6 +85,17 @@ def sh(script: str, *args: str, env=None) -> str:
         ["bash", "-c", full, "bench", *args], cwd=ROOT, env=env, check=True,
         capture_output=True, text=True,
     ).stdout  # fmt: skip
+
+
+@contextlib.contextmanager
+def throwaway_redis(folder: Path):
+    """A Redis of its own in ``folder``, started as `make test` starts one; yields its URL
+    and stops it on the way out."""
+    url = sh('start_redis "$1" >/dev/null && echo "$REDIS_URL"', str(folder)).strip()
+    try:
+        yield url
+    finally:
+        os.kill(int((folder / "redis.pid").read_text()), signal.SIGTERM)
 
 
 def wait_until(check, timeout: float, what: str) -> None:

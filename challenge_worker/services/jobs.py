@@ -115,17 +115,15 @@ def _tasks_create(
         for start, end in shards
     ]
     batches = batch_plan([t.size for t in tasks], rate_per_s=rate)
-    ids = []
+    planned = []  # (shard indexes, RQ job id, candidates) per batch
     for number, batch in enumerate(batches):
-        cheap = sum(tasks[i].size for i in batch) / rate < MIN_SHARD_SECONDS
-        ids.append(batch_rq_job_id(job.pk, number, cheap=cheap))
+        size = sum(tasks[i].size for i in batch)
+        rq_job_id = batch_rq_job_id(job.pk, number, cheap=size / rate < MIN_SHARD_SECONDS)
         for i in batch:
-            tasks[i].rq_job_id = ids[-1]
+            tasks[i].rq_job_id = rq_job_id
+        planned.append((batch, rq_job_id, size))
     tasks = ChallengeTask.objects.bulk_create(tasks)
-    return [
-        ([tasks[i].pk for i in batch], rq_job_id, sum(tasks[i].size for i in batch))
-        for batch, rq_job_id in zip(batches, ids, strict=True)
-    ]
+    return [([tasks[i].pk for i in batch], rq_job_id, size) for batch, rq_job_id, size in planned]
 
 
 def _same_job(job: MasterJob, clean: list[dict], max_secret: int) -> MasterJob:

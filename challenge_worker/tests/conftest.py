@@ -1,15 +1,19 @@
 """Fixtures for the workers master: a clean Redis, the python solver, real burst workers."""
 
+import datetime as dt
 import hashlib
 import random
 import signal
+import time
 import uuid
 
 import django_rq
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
-from challenge_worker.broker import redis_client
+from challenge_worker.broker import redis_client, suspect_key
+from challenge_worker.models import ChallengeTask
 from challenge_worker.services import master_job_create
 from challenge_worker.worker import ChallengeWorker
 
@@ -102,3 +106,15 @@ def run_workers(make_worker):
 
 def default_queue_jobs():
     return django_rq.get_queue(settings.MASTER_SOLVED_QUEUE).get_jobs()
+
+
+def enqueued_long_ago() -> None:
+    """Every shard was queued a minute ago: past any grace of the recoverer."""
+    ChallengeTask.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=1))
+
+
+def grace_passed() -> None:
+    """Every suspicion the recoverer noted so far was first seen a minute ago."""
+    client = redis_client()
+    for key in client.scan_iter(suspect_key("*")):
+        client.set(key, time.time() - 60, keepttl=True)

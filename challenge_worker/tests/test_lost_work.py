@@ -1,11 +1,7 @@
 """Work lost between the queue and a worker, or with Redis, is found once its grace has
 passed; only losses of running shards count towards giving up (real Redis, PostgreSQL)."""
 
-import datetime as dt
-import time
-
 import pytest
-from django.utils import timezone
 
 from challenge_worker.broker import get_queue, redis_client, suspect_key
 from challenge_worker.models import ChallengeTask, MasterJob
@@ -15,7 +11,12 @@ from challenge_worker.services import (
     challenge_tasks_recover,
     master_job_create,
 )
-from challenge_worker.tests.conftest import default_queue_jobs, make_challenges
+from challenge_worker.tests.conftest import (
+    default_queue_jobs,
+    enqueued_long_ago,
+    grace_passed,
+    make_challenges,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 GRACE = 5.0
@@ -23,17 +24,6 @@ GRACE = 5.0
 
 def _recover():
     return challenge_tasks_recover(queued_grace_seconds=GRACE, lost_grace_seconds=GRACE)
-
-
-def _enqueued_long_ago() -> None:
-    ChallengeTask.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=1))
-
-
-def _grace_passed() -> None:
-    """Every suspicion noted so far was first seen a minute ago."""
-    client = redis_client()
-    for key in client.scan_iter(suspect_key("*")):
-        client.set(key, time.time() - 60, keepttl=True)
 
 
 def _taken_by_a_worker_then_paused() -> str:
@@ -56,10 +46,10 @@ def test_a_shard_taken_off_the_queue_and_never_started_is_queued_again_after_the
 ):
     task = job.tasks.get()
     held = _taken_by_a_worker_then_paused()
-    _enqueued_long_ago()
+    enqueued_long_ago()
 
     assert _recover().requeued == []  # first sighting: the worker may be starting it now
-    _grace_passed()
+    grace_passed()
     assert _recover().requeued == [task.pk]
 
     task.refresh_from_db()
@@ -78,10 +68,10 @@ def test_shards_waiting_their_turn_on_the_queue_are_left_alone(token, secrets_fo
         deposit_token=token, challenges=make_challenges(token, secrets_for(5, 99)),
         max_secret=99, max_shards=1, rate_per_s=1.0,
     )  # fmt: skip
-    _enqueued_long_ago()
+    enqueued_long_ago()
 
     _recover()
-    _grace_passed()
+    grace_passed()
 
     assert not _recover()
     assert set(ChallengeTask.objects.values_list("attempts", flat=True)) == {1}
@@ -93,10 +83,10 @@ def test_a_shard_started_by_a_worker_that_died_before_claiming_it_is_queued_agai
     rq_job.worker_name = "died-after-start"
     rq_job.set_status("started")
     rq_job.save()
-    _enqueued_long_ago()
+    enqueued_long_ago()
 
     assert _recover().requeued == []
-    _grace_passed()
+    grace_passed()
     assert _recover().requeued == [task.pk]
     assert ChallengeTask.objects.get().failures == 0
 
@@ -106,7 +96,7 @@ def test_a_running_shard_whose_worker_went_silent_is_queued_again_after_the_grac
     challenge_task_claim(task_id=task.pk, worker_name="silent", rq_job_id=task.rq_job_id)
 
     assert _recover().requeued == []
-    _grace_passed()
+    grace_passed()
     assert _recover().requeued == [task.pk]
 
     task.refresh_from_db()
@@ -122,7 +112,7 @@ def test_a_worker_back_within_the_grace_keeps_its_shard_and_starts_afresh(job, m
     assert _recover().requeued == []
     assert redis_client().exists(suspect_key("worker:flaky"))
     worker.publish_alive()  # its next refresh
-    _grace_passed()
+    grace_passed()
 
     assert not _recover()
     assert not redis_client().exists(suspect_key("worker:flaky"))  # a later silence waits again
@@ -133,7 +123,7 @@ def test_redis_losing_its_data_again_and_again_never_gives_a_shard_up(job, run_w
     task = job.tasks.get()
     for _ in range(MAX_ATTEMPTS + 2):
         redis_client().flushdb()
-        _enqueued_long_ago()
+        enqueued_long_ago()
         assert _recover().requeued == [task.pk]
 
     task.refresh_from_db()
@@ -149,10 +139,10 @@ def test_a_long_backlog_is_checked_in_one_pass_and_only_the_taken_job_is_suspect
     )  # fmt: skip
     held = _taken_by_a_worker_then_paused()
     held_tasks = list(ChallengeTask.objects.filter(rq_job_id=held).values_list("pk", flat=True))
-    _enqueued_long_ago()
+    enqueued_long_ago()
 
     _recover()
-    _grace_passed()
+    grace_passed()
 
     [lost] = _recover().requeued
     assert [lost] == held_tasks

@@ -1,22 +1,24 @@
 """A worker ending a cheap challenge job takes the cheap jobs waiting behind it along, in
 the same RQ job (real burst workers, PostgreSQL and Redis); nothing taken is ever lost."""
 
-import datetime as dt
-import time
 import uuid
 
 import django_rq
 import pytest
-from django.utils import timezone
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 from rq.timeouts import JobTimeoutException
 
 from challenge_worker import jobs, take_along
-from challenge_worker.broker import CHEAP_PREFIX, get_queue, redis_client, suspect_key
+from challenge_worker.broker import CHEAP_PREFIX, get_queue, redis_client
 from challenge_worker.models import ChallengeTask, MasterJob
 from challenge_worker.services import challenge_tasks_recover, master_job_create
-from challenge_worker.tests.conftest import default_queue_jobs, make_challenges
+from challenge_worker.tests.conftest import (
+    default_queue_jobs,
+    enqueued_long_ago,
+    grace_passed,
+    make_challenges,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,10 +96,16 @@ def test_a_wide_job_is_never_taken_along_nor_anything_behind_it(secrets_for, run
     _all_solved_by({"fair"})
 
 
-def _grace_passed() -> None:
-    client = redis_client()
-    for key in client.scan_iter(suspect_key("*")):
-        client.set(key, time.time() - 60, keepttl=True)
+def _solver_raising_on(monkeypatch, task, exc: BaseException) -> None:
+    """The solver raises `exc` on `task`'s challenge (until `monkeypatch.undo()`)."""
+    real_solve = jobs.solve
+
+    def solve(**kwargs):
+        if kwargs["challenge_hash"] == task.challenge_hash:
+            raise exc
+        return real_solve(**kwargs)
+
+    monkeypatch.setattr(jobs, "solve", solve)
 
 
 def test_jobs_taken_along_by_a_worker_that_died_before_running_them_are_queued_again(
@@ -108,11 +116,11 @@ def test_jobs_taken_along_by_a_worker_that_died_before_running_them_are_queued_a
     taken = take_along.take(5)  # ... and what it took along before it died
     assert [j.id for j in taken] == [next(iter(_rq_ids(job))) for job in made[1:]]
     assert redis_client().ttl(taken[0].key) > 0  # gone on its own if nothing else finds it
-    ChallengeTask.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=1))
+    enqueued_long_ago()
 
     recover = {"queued_grace_seconds": 5, "lost_grace_seconds": 5}
     assert challenge_tasks_recover(**recover).requeued == []  # it may be claiming them now
-    _grace_passed()
+    grace_passed()
     requeued = challenge_tasks_recover(**recover).requeued
     assert sorted(requeued) == sorted(t.pk for job in made for t in job.tasks.all())
 
@@ -124,15 +132,7 @@ def test_a_job_taken_along_whose_run_fails_is_marked_failed_and_its_shards_queue
     secrets_for, run_workers, monkeypatch
 ):
     made = [_purchase_job(secrets_for) for _ in range(3)]
-    broken = made[1].tasks.first()
-    real_solve = jobs.solve
-
-    def solver_crashing_on_one_shard(**kwargs):
-        if kwargs["challenge_hash"] == broken.challenge_hash:
-            raise RuntimeError("the solver crashed")
-        return real_solve(**kwargs)
-
-    monkeypatch.setattr(jobs, "solve", solver_crashing_on_one_shard)
+    _solver_raising_on(monkeypatch, made[1].tasks.first(), RuntimeError("the solver crashed"))
     run_workers("crashing")
 
     [ran] = _finished()  # the crash did not fail the RQ job that took it along ...
@@ -143,7 +143,7 @@ def test_a_job_taken_along_whose_run_fails_is_marked_failed_and_its_shards_queue
 
     requeued = challenge_tasks_recover(lost_grace_seconds=0).requeued
     assert sorted(requeued) == sorted(made[1].tasks.values_list("pk", flat=True))
-    monkeypatch.setattr(jobs, "solve", real_solve)
+    monkeypatch.undo()
     run_workers("rescuer")
     _all_solved_by({"crashing", "rescuer"})
     assert set(made[1].tasks.values_list("failures", flat=True)) == {1}
@@ -153,15 +153,8 @@ def test_when_its_time_is_up_the_taker_stops_and_every_job_it_took_is_found_agai
     secrets_for, run_workers, monkeypatch
 ):
     made = [_purchase_job(secrets_for) for _ in range(3)]
-    last_straw = made[1].tasks.first()
-    real_solve = jobs.solve
-
-    def out_of_time(**kwargs):
-        if kwargs["challenge_hash"] == last_straw.challenge_hash:
-            raise JobTimeoutException("the RQ job's timeout")  # as RQ's death penalty does
-        return real_solve(**kwargs)
-
-    monkeypatch.setattr(jobs, "solve", out_of_time)
+    # as RQ's death penalty does, in the middle of the job it took along
+    _solver_raising_on(monkeypatch, made[1].tasks.first(), JobTimeoutException("time is up"))
     run_workers("late")
 
     rq_ids = [next(iter(_rq_ids(job))) for job in made]
@@ -172,15 +165,15 @@ def test_when_its_time_is_up_the_taker_stops_and_every_job_it_took_is_found_agai
     assert set(made[1].tasks.values_list("status", flat=True)) == {"running"}
     assert set(made[2].tasks.values_list("status", flat=True)) == {"queued"}
 
-    ChallengeTask.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=1))
+    enqueued_long_ago()
     recover = {"queued_grace_seconds": 5, "lost_grace_seconds": 5}
     assert sorted(challenge_tasks_recover(**recover).requeued) == sorted(
         made[1].tasks.values_list("pk", flat=True)
     )  # the failed one at once; the one never run once the grace has passed
-    _grace_passed()
+    grace_passed()
     assert sorted(challenge_tasks_recover(**recover).requeued) == sorted(
         made[2].tasks.values_list("pk", flat=True)
     )
-    monkeypatch.setattr(jobs, "solve", real_solve)
+    monkeypatch.undo()
     run_workers("rescuer")
     _all_solved_by({"late", "rescuer"})
