@@ -11,10 +11,10 @@ from accounts.login_limits import login_guard
 from accounts.selectors import login_email_is_ambiguous
 from accounts.services import user_register, user_token
 from ticketseller.api.errors import ErrorSerializer
-from ticketseller.api.serializers import ModelSerializer
+from ticketseller.api.serializers import ModelSerializer, Serializer
 
 
-class RegisterInputSerializer(serializers.Serializer):
+class RegisterInputSerializer(Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
@@ -26,7 +26,7 @@ class UserSerializer(ModelSerializer):
         fields = ["id", "username", "email"]
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(Serializer):
     token = serializers.CharField()
 
 

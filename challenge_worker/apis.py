@@ -28,6 +28,7 @@ from challenge_worker.services import (
     master_job_create,
 )
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.serializers import Serializer
 
 _MASTER = "master-token"
 
@@ -98,7 +99,7 @@ class ChallengeIdField(serializers.Field):
         return value
 
 
-class ChallengeInSerializer(serializers.Serializer):
+class ChallengeInSerializer(Serializer):
     challenge_id = ChallengeIdField()
     challenge_hash = serializers.RegexField(
         r"^[0-9a-f]{64}$",
@@ -106,7 +107,7 @@ class ChallengeInSerializer(serializers.Serializer):
     )
 
 
-class JobCreateInSerializer(serializers.Serializer):
+class JobCreateInSerializer(Serializer):
     deposit_token = serializers.CharField(max_length=200)
     challenges = ChallengeInSerializer(many=True, allow_empty=False, max_length=MAX_CHALLENGES)
     max_secret = StrictIntegerField(
@@ -124,12 +125,12 @@ class JobCreateInSerializer(serializers.Serializer):
         return value
 
 
-class JobCreatedSerializer(serializers.Serializer):
+class JobCreatedSerializer(Serializer):
     job_id = serializers.UUIDField()
     status = serializers.CharField()
 
 
-class ChallengeOutSerializer(serializers.Serializer):
+class ChallengeOutSerializer(Serializer):
     challenge_id = ChallengeIdField()
     status = serializers.CharField()
     secret = serializers.IntegerField(allow_null=True)
@@ -137,7 +138,7 @@ class ChallengeOutSerializer(serializers.Serializer):
     shards = serializers.IntegerField()
 
 
-class JobDetailSerializer(serializers.Serializer):
+class JobDetailSerializer(Serializer):
     job_id = serializers.UUIDField()
     status = serializers.CharField()
     reference = serializers.CharField()

@@ -10,11 +10,12 @@ from rest_framework.views import APIView
 from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.serializers import Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 from ticketseller.statements import select
 
 
-class QueueTicketSerializer(serializers.Serializer):
+class QueueTicketSerializer(Serializer):
     position = serializers.IntegerField(help_text="Place in line (1: next in); 0 once admitted.")
     admitted = serializers.BooleanField()
     admission_token = serializers.CharField(

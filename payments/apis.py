@@ -30,7 +30,7 @@ from payments.services import purchase_apply_verdict, purchase_create, verdict_a
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
-from ticketseller.api.serializers import ModelSerializer
+from ticketseller.api.serializers import ModelSerializer, Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class PurchaseSerializer(ModelSerializer):
         ]
 
 
-class PurchaseCreateSerializer(serializers.Serializer):
+class PurchaseCreateSerializer(Serializer):
     event = WholeNumberField(help_text="The event's `id`.")
     quantity = WholeNumberField(help_text="Tickets to buy (1 to PURCHASE_MAX_QUANTITY).")
 
@@ -188,7 +188,7 @@ class PurchaseDetailApi(APIView):
         return response
 
 
-class WorkersStatusSerializer(serializers.Serializer):
+class WorkersStatusSerializer(Serializer):
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
     queued = serializers.IntegerField()
@@ -222,7 +222,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ValidationSerializer(serializers.Serializer):
+class ValidationSerializer(Serializer):
     request_id = serializers.UUIDField()
     valid = StrictBooleanField()
     deposit_token = serializers.CharField(required=False, max_length=100)

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from ticketseller.api.errors import ErrorSerializer
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
-from ticketseller.api.serializers import ModelSerializer
+from ticketseller.api.serializers import ModelSerializer, Serializer
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_entries, wallet_get_for_user
 from wallet.services import wallet_deposit
@@ -14,7 +14,7 @@ from wallet.services import wallet_deposit
 _ERRORS = {401: ErrorSerializer, 429: ErrorSerializer}
 
 
-class WalletSerializer(serializers.Serializer):
+class WalletSerializer(Serializer):
     balance = serializers.IntegerField()
     currency = serializers.CharField(default="CLP")
 
@@ -25,11 +25,11 @@ class LedgerEntrySerializer(ModelSerializer):
         fields = ["id", "kind", "amount", "balance_after", "reference", "created_at"]
 
 
-class DepositInputSerializer(serializers.Serializer):
+class DepositInputSerializer(Serializer):
     amount = WholeNumberField(help_text="Whole CLP, a JSON integer.")
 
 
-class DepositOutputSerializer(serializers.Serializer):
+class DepositOutputSerializer(Serializer):
     balance = serializers.IntegerField()
     entry = LedgerEntrySerializer()
 

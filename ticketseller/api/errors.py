@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ticketseller.api.serializers import Serializer
 from ticketseller.errors import ServiceError
 
 _CODES = {
@@ -55,10 +56,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(Serializer):
     """The error envelope, for the OpenAPI document."""
 
-    class _Inner(serializers.Serializer):
+    class _Inner(Serializer):
         code = serializers.CharField()
         message = serializers.CharField()
         details = serializers.DictField()
