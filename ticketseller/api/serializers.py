@@ -18,10 +18,9 @@ def fields_copied(fields: dict) -> dict:
 
     DRF binds each field to the serializer that uses it (its name, parent, source), so every
     instance needs its own. DRF deep-copies them, and a field's deep copy builds it again from
-    its arguments: 0.14 ms for a purchase's eleven fields, where a shallow copy takes 0.04
-    (`bench/web_requests.py`). A shallow copy is enough for a field that binds nothing inside
-    it; one that does is deep-copied as DRF does, or its inner fields, bound to one instance,
-    would be shared by all."""
+    its arguments: an eighth of a purchase poll's CPU (docs/performance.md, "serializers"). A
+    shallow copy is enough for a field that binds nothing inside it; one that does is
+    deep-copied as DRF does, or its inner fields, bound to one instance, would be shared."""
     return {
         name: copy.deepcopy(field) if _holds_fields(field) else copy.copy(field)
         for name, field in fields.items()
