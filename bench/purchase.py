@@ -11,11 +11,6 @@ PostgreSQL (`--database postgres`), then:
    on; validated purchases/s, p50/p95/p99, answers that were 5xx or never came;
 4. the latency of each hop, from the purchases' own timestamps.
 
-Before the stack starts and after it stops it times a fixed pure-Python workload, the host's
-yardstick (`python_speed_ms`), and prints the rush's CPU per purchase in yardsticks too: a
-shared host's speed moves by half within an hour, and the yardstick shows which runs to
-compare.
-
     python bench/purchase.py [--database sqlite|postgres] [--n 20] [--buyers 20]
                              [--per-buyer 3] [--rush 100 --rush-per-buyer 2]
                              [--lock-stats] [--pause-tickets] [--debug]
@@ -43,7 +38,6 @@ from stack import (
     new_buyer,
     pct,
     print_cpu,
-    python_speed_ms,
 )
 
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
@@ -233,9 +227,6 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"load average before: {load_average()}")
-    yardstick = python_speed_ms()
-    print(f"this host's Python yardstick before the stack starts: {yardstick:.1f} ms of CPU "
-          "(a fixed pure-Python workload; compare runs by it)")  # fmt: skip
     extra_env = {}
     if args.lock_stats and args.database == "sqlite":
         extra_env = {"SQLITE_ENGINE": "bench.sqlite_lock_stats"}
@@ -272,12 +263,12 @@ def main() -> None:
 
         if args.rush:
             rush(stack, event, bound, buyers=args.rush, per_buyer=args.rush_per_buyer,
-                 pause_tickets=args.pause_tickets, yardstick=yardstick)  # fmt: skip
-    print(f"load average after: {load_average()}; the yardstick after: {python_speed_ms():.1f} ms")
+                 pause_tickets=args.pause_tickets)  # fmt: skip
+    print(f"load average after: {load_average()}")
 
 
 def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int,
-         pause_tickets: bool = False, yardstick: float = 0.0) -> None:  # fmt: skip
+         pause_tickets: bool = False) -> None:  # fmt: skip
     """`buyers` at once, each buying `per_buyer` times at the page's pace; the figures, the
     CPU per purchase by process and the web requests it took. `pause_tickets` stops the
     delivery worker until the last buyer is done (an experiment: what tickets cost)."""
@@ -300,7 +291,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
     title = f"rush: {buyers} buyers × {per_buyer} at once, page-paced"
     done = summarize(title, results, elapsed, bound)
     print_steady(stack, done)
-    print_cpu(cpu, used, len(done), yardstick)
+    print_cpu(cpu, used, len(done))
     print_requests(REQUESTS - requests_before, len(done), used["web"] - cpu["web"])
     if locks is not None:
         time.sleep(1)  # the processes write their counts every half second
@@ -313,7 +304,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
         f"  every ticket and email delivered {lag:.1f} s after the rush's last validation; "
         "with the CPU spent until then:"
     )
-    print_cpu(cpu, stack.cpu_seconds(), len(done), yardstick)
+    print_cpu(cpu, stack.cpu_seconds(), len(done))
     print_breakdown("per hop in the rush", stack, done)
 
 

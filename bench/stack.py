@@ -119,23 +119,6 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def python_speed_ms(rounds: int = 5) -> float:
-    """CPU milliseconds this host spends on a fixed pure-Python workload (rows built,
-    encoded, decoded and filtered; the median of `rounds`): the yardstick that tells a slow
-    hour from slow code. On a shared 2-core host the same code's CPU per purchase moved by
-    half within an hour, and this moved with it."""
-
-    def once() -> float:
-        start = time.process_time()
-        for _ in range(20):
-            rows = [{"id": i, "name": f"event {i}", "price": i * 3 % 97} for i in range(2000)]
-            back = json.loads(json.dumps(rows))
-            sum(r["price"] for r in back if r["name"].endswith("7"))
-        return time.process_time() - start
-
-    return 1000 * sorted(once() for _ in range(rounds))[rounds // 2]
-
-
 def production_env() -> dict[str, str]:
     """The settings production runs with (DEBUG off, so no per-query debug log), with fresh
     secrets for this run; plain HTTP on the loopback, and emails kept in files but not
@@ -301,16 +284,13 @@ def _process_kind(cmdline: str) -> str:
     return next((kind for needle, kind in _KINDS if needle in cmdline), "other")
 
 
-def print_cpu(before: dict[str, float], after: dict[str, float], purchases: int,
-              yardstick: float = 0.0) -> None:  # fmt: skip
-    """CPU milliseconds per purchase by kind of process (processes that lived throughout);
-    with `yardstick` (python_speed_ms, ms), the total in yardsticks too."""
+def print_cpu(before: dict[str, float], after: dict[str, float], purchases: int) -> None:
+    """CPU milliseconds per purchase by kind of process (processes that lived throughout)."""
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     idle, every = used.pop(_IDLE), used.pop(_ALL)
     bench = used.pop(BENCH_KIND)
     total, n = sum(v for v in used.values() if v > 0), max(purchases, 1)
-    in_yardsticks = f", {1000 * total / n / yardstick:.2f} yardsticks" if yardstick else ""
-    print(f"  CPU per validated purchase: {1000 * total / n:.0f} ms in all{in_yardsticks} "
+    print(f"  CPU per validated purchase: {1000 * total / n:.0f} ms in all "
           f"(two cores hold at most {2 * n / max(total, 1e-9):.1f} purchases/s)")  # fmt: skip
     for kind, seconds in sorted(used.items(), key=lambda kv: -kv[1]):
         if seconds > 0:
