@@ -8,7 +8,9 @@ may or may not start it again. `RedisTolerantMixin` keeps the loop going instead
 bookkeeping is skipped while Redis fails, and dequeueing is retried every
 `REDIS_RETRY_SECONDS` until Redis answers again. A worker that starts while Redis is away
 comes up the same way: the start-up steps Redis refused (its registration, its command
-channel, its scheduler) are taken again until they go through.
+channel, its scheduler) are taken again until they go through. And one that stops together
+with Redis (Ctrl-C reaches every process of `make run` at once) ends cleanly: its scheduler's
+locks and its own record expire in Redis by themselves.
 
 What the bookkeeping would have recorded is lost with Redis anyway; the periodic recovery
 jobs find work that was taken but never finished (see `challenge_worker.services.recovery`
@@ -24,6 +26,8 @@ import logging
 import time
 
 from redis.exceptions import RedisError
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.scheduler import RQScheduler
 from rq.worker import SimpleWorker
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,38 @@ class RedisTolerantMixin:
         self._start_step("command channel", super().subscribe, args, kwargs)
 
     def _start_scheduler(self, *args, **kwargs):
-        self._start_step("scheduler", super()._start_scheduler, args, kwargs)
+        self._start_step("scheduler", self._scheduler_start, args, kwargs)
+
+    def _scheduler_start(self, burst: bool = False, logging_level: str | int | None = "INFO",
+                         date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+                         log_format: str = DEFAULT_LOGGING_FORMAT) -> None:  # fmt: skip
+        # RQ's `_start_scheduler` (rq 2.x), with our scheduler class: RQ names its own inside.
+        self.scheduler = ShutdownTolerantScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
+
+    def teardown(self):
+        try:
+            super().teardown()
+        except RedisError as exc:  # Redis stopped with us: Ctrl-C reaches all of `make run`
+            self._redis_away("shutdown", exc)
 
     def _start_step(self, what: str, step, args, kwargs, *, again: bool = False) -> None:
         try:
@@ -118,6 +153,20 @@ class RedisTolerantMixin:
 
     def _redis_away(self, what: str, exc: Exception) -> None:
         log.warning("worker %s: Redis unavailable (%s): %s; carrying on", self.name, what, exc)
+
+
+class ShutdownTolerantScheduler(RQScheduler):
+    """RQ's scheduler (a child process of the worker), whose stop may find Redis already gone:
+    Ctrl-C reaches every process of `make run` at once. Its locks and its record expire by
+    themselves, so that is one line in the log, not two tracebacks and a failed exit."""
+
+    def stop(self):
+        try:
+            super().stop()
+        except RedisError as exc:
+            log.warning("scheduler %s: Redis unavailable (stop): %s; its locks expire by "
+                        "themselves", self.name, exc)  # fmt: skip
+            self._status = self.Status.STOPPED
 
 
 class SettingsLogLevelMixin:

@@ -1,5 +1,6 @@
 """A worker that starts while Redis is away comes up once Redis is back: registered, its
-scheduler running, taking jobs (a real worker process and a Redis of its own, stopped and
+scheduler running, taking jobs; and one stopped together with its Redis, as Ctrl-C stops
+`make run`, ends cleanly (real worker processes and a Redis of their own, stopped and
 started again on the same port)."""
 
 import datetime as dt
@@ -84,3 +85,37 @@ def test_a_worker_started_while_redis_is_away_comes_up_once_it_is_back(redis_awa
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=15)
+
+
+def test_a_worker_stopped_together_with_redis_ends_cleanly(tmp_path):
+    redis, url = start_redis(tmp_path / "redis")
+    client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    log_path = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "maintenance", "--name", "stops-with-redis",
+         "--worker-class", "ticketseller.rq_worker.TolerantWorker", "--with-scheduler"],
+        cwd=ROOT, env={**os.environ, "REDIS_URL": url, "VAR_DIR": str(tmp_path)},
+        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        # The scheduler process holds the queue's lock and has written its record: its stop
+        # has locks to release.
+        wait_for(lambda: (client.exists("rq:scheduler-lock:maintenance")
+                 and client.keys("rq:scheduler:*")) or worker.poll() is not None,
+                 timeout=60, what="the worker's scheduler to run")  # fmt: skip
+        assert worker.poll() is None, log_path.read_text()
+        redis.terminate()
+        redis.wait(timeout=10)
+
+        os.killpg(worker.pid, signal.SIGINT)  # Ctrl-C, to the worker and its scheduler
+
+        assert worker.wait(timeout=30) == 0, log_path.read_text()
+        assert "Traceback" not in log_path.read_text()
+        assert "Redis unavailable (stop)" in log_path.read_text()
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=15)
+        if redis.poll() is None:
+            redis.terminate()
+            redis.wait(timeout=10)
