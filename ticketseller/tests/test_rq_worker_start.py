@@ -51,6 +51,18 @@ def redis_away(tmp_path):
         process.wait(timeout=10)
 
 
+def _worker(name: str, url: str, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """A real worker of the maintenance queue with its scheduler, on `url`; its log's path."""
+    log_path = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "maintenance", "--name", name,
+         "--worker-class", "ticketseller.rq_worker.TolerantWorker", "--with-scheduler"],
+        cwd=ROOT, env={**os.environ, "REDIS_URL": url, "VAR_DIR": str(tmp_path)},
+        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    return worker, log_path
+
+
 def _pings(client: Redis) -> bool:
     try:
         return client.ping()
@@ -60,13 +72,7 @@ def _pings(client: Redis) -> bool:
 
 def test_a_worker_started_while_redis_is_away_comes_up_once_it_is_back(redis_away, tmp_path):
     url, back = redis_away
-    log_path = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rqworker", "maintenance", "--name", "late-riser",
-         "--worker-class", "ticketseller.rq_worker.TolerantWorker", "--with-scheduler"],
-        cwd=ROOT, env={**os.environ, "REDIS_URL": url, "VAR_DIR": str(tmp_path)},
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    worker, log_path = _worker("late-riser", url, tmp_path)
     try:
         wait_for(lambda: "start-up, scheduler" in log_path.read_text() or worker.poll(),
                  timeout=60, what="the worker to start while Redis is away")  # fmt: skip
@@ -90,13 +96,7 @@ def test_a_worker_started_while_redis_is_away_comes_up_once_it_is_back(redis_awa
 def test_a_worker_stopped_together_with_redis_ends_cleanly(tmp_path):
     redis, url = start_redis(tmp_path / "redis")
     client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    log_path = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rqworker", "maintenance", "--name", "stops-with-redis",
-         "--worker-class", "ticketseller.rq_worker.TolerantWorker", "--with-scheduler"],
-        cwd=ROOT, env={**os.environ, "REDIS_URL": url, "VAR_DIR": str(tmp_path)},
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    worker, log_path = _worker("stops-with-redis", url, tmp_path)
     try:
         # The scheduler process holds the queue's lock and has written its record: its stop
         # has locks to release.
