@@ -63,7 +63,8 @@ class RedisTolerantMixin:
     def _scheduler_start(self, burst: bool = False, logging_level: str | int | None = "INFO",
                          date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
                          log_format: str = DEFAULT_LOGGING_FORMAT) -> None:  # fmt: skip
-        # RQ's `_start_scheduler` (rq 2.x), with our scheduler class: RQ names its own inside.
+        # RQ's `_start_scheduler` as of rq 2.12 (the version pinned), with our scheduler class:
+        # RQ names its own class inside it, so there is nothing smaller to override.
         self.scheduler = ShutdownTolerantScheduler(
             self.queues,
             connection=self.connection,
