@@ -283,9 +283,14 @@ def _ticket(*, user_id: int, event_pk: int, position: int, rate: float = 0.0) ->
         return QueueTicket(0, True, token, 0, 1)
     rate = min(rate or settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_RATE)
     wait = math.ceil(position / max(rate, 0.2))  # a stalled pipeline: a long, finite guess
-    # Far back in the line, polling often only costs us: about four polls over the wait.
-    retry = max(1, min(settings.WAITING_ROOM_MAX_RETRY_SECONDS, wait // 4))
-    return QueueTicket(position, False, None, wait, retry)
+    return QueueTicket(position, False, None, wait, _poll_interval(wait))
+
+
+def _poll_interval(wait: int) -> int:
+    """Seconds to the next poll of someone `wait` s from their turn (a poll costs a rush's web
+    a purchase step's CPU): at most four, about 4 s apart, the last at the turn (3 s: one)."""
+    polls = max(1, min(4, math.ceil(wait / 4)))
+    return max(1, min(settings.WAITING_ROOM_MAX_RETRY_SECONDS, math.ceil(wait / polls)))
 
 
 def _key(event_pk: int, part: str) -> str:

@@ -111,6 +111,34 @@ def test_a_waiting_answer_carries_a_retry_after_header(client_for, rushed, slow_
     assert int(response["Retry-After"]) == response.json()["retry_after"]
 
 
+def test_a_buyer_near_the_front_is_asked_back_once_at_their_turn(client_for, rushed, settings):
+    """Every poll of a rush costs the web what a purchase's step does: a wait of a few
+    seconds is one poll, when the turn comes, not one a second."""
+    settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_BURST = 1.0, 0
+    answers = [client_for().post(queue(rushed)).json() for _ in range(4)]
+
+    waits = [a["estimated_wait_seconds"] for a in answers]
+    assert waits == [1, 2, 3, 4], answers
+    assert [a["retry_after"] for a in answers] == waits
+
+
+@pytest.mark.parametrize(
+    "wait, retry_after, place",
+    [(5, 3, 2), (8, 4, 2), (10, 4, 2), (16, 4, 4), (40, 10, 8), (80, 20, 16)],
+)
+def test_further_back_a_buyer_polls_at_most_four_times_over_the_wait(
+    client_for, rushed, settings, wait, retry_after, place
+):
+    """Four polls over a long wait (the place in line moves on the page), never more than
+    WAITING_ROOM_MAX_RETRY_SECONDS (20) apart."""
+    settings.WAITING_ROOM_BURST = 0
+    settings.WAITING_ROOM_RATE = place / wait  # the last in line waits `wait` seconds
+    answers = [client_for().post(queue(rushed)).json() for _ in range(place)]
+
+    assert answers[-1]["estimated_wait_seconds"] == wait, answers[-1]
+    assert answers[-1]["retry_after"] == retry_after
+
+
 def test_the_line_moves_at_the_rate_in_arrival_order(client_for, rushed, settings):
     settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_BURST = 0.001, 0
     clients = [client_for() for _ in range(3)]
@@ -147,7 +175,7 @@ def test_a_line_forming_after_a_quiet_spell_is_told_short_waits(client_for, rush
     assert waiting, "a rate of 2/s keeps some of eight newcomers waiting"
     for answer in waiting:  # told the wait at 2/s, not at the 0.01/s of nobody waiting
         assert answer["estimated_wait_seconds"] <= math.ceil(answer["position"] / 2), answers
-        assert answer["retry_after"] == 1, answers
+        assert answer["retry_after"] <= answer["estimated_wait_seconds"], answers
 
 
 # --- The purchase gate ----------------------------------------------------------------------
