@@ -7,8 +7,9 @@ PostgreSQL (`--database postgres`), then:
 2. M concurrent buyers: sustained purchases per second, against the hashing bound
    (aggregate solver rate of the live workers ÷ average candidates a purchase needs);
 3. `--rush N`: N buyers press "buy" at the same moment, each following its purchase at the
-   page's own poll interval (0.5 s) and passing through the event's waiting room when it is
-   on; validated purchases/s, p50/p95/p99, answers that were 5xx or never came;
+   page's own pace (0.5 s, or the 0.5–2 s its answers' `X-Poll-Interval` asks) and passing
+   through the event's waiting room when it is on; validated purchases/s, p50/p95/p99,
+   answers that were 5xx or never came;
 4. the latency of each hop, from the purchases' own timestamps.
 
     python bench/purchase.py [--database sqlite|postgres] [--n 20] [--buyers 20]
@@ -42,24 +43,31 @@ from stack import (
 
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
 PAGE_POLL_SECONDS = 0.5
+PAGE_MAX_PACE_SECONDS = 2.0  # the longest X-Poll-Interval the page follows
 FINAL = ("validated", "rejected", "expired")
 
 
 def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, str, str, float]:
     """(seconds from the click to a final state, outcome, purchase id or the refusal,
-    seconds of those spent in the waiting room)."""
+    seconds of those spent in the waiting room). At the page's pace (`poll` is
+    PAGE_POLL_SECONDS) it waits as the page does: what the answer's `X-Poll-Interval` says,
+    0.5 to 2 s."""
     started = time.perf_counter()
     headers = admission(token, event_pk)
     in_room = time.perf_counter() - started
+    pace: dict = {}
     status, body = call("POST", "/api/v1/purchases/", {"event": event_pk, "quantity": 1}, token,
-                        headers=headers)  # fmt: skip
+                        headers=headers, pace=pace)  # fmt: skip
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
         return time.perf_counter() - started, outcome, str(body), in_room
     purchase_id, seen = body["id"], {}
     while True:
-        time.sleep(poll)  # then a conditional GET, as the page's fetch() revalidates
-        status, body = call("GET", f"/api/v1/purchases/{purchase_id}/", token=token, seen=seen)
+        paced = poll == PAGE_POLL_SECONDS and pace.get("seconds")
+        time.sleep(min(PAGE_MAX_PACE_SECONDS, max(poll, pace["seconds"])) if paced else poll)
+        # then a conditional GET, as the page's fetch() revalidates
+        status, body = call("GET", f"/api/v1/purchases/{purchase_id}/", token=token, seen=seen,
+                            pace=pace)  # fmt: skip
         if status == 200 and body["status"] in FINAL:
             return time.perf_counter() - started, body["status"], purchase_id, in_room
 

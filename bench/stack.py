@@ -42,15 +42,19 @@ _HTTP = urllib3.PoolManager(maxsize=512, block=False, retries=False)
 
 
 def call(method: str, path: str, body=None, token: str | None = None, *, base: str = WEB,
-         headers: dict | None = None, timeout: float = 30, seen: dict | None = None):  # fmt: skip
+         headers: dict | None = None, timeout: float = 30, seen: dict | None = None,
+         pace: dict | None = None):  # fmt: skip
     """(status, JSON body); status 0 when the server gave no answer.
 
     `seen` (a dict kept by the caller) makes it a browser's conditional GET: the last ETag
-    goes out as If-None-Match, and a 304 answers the body kept from before."""
+    goes out as If-None-Match, and a 304 answers the body kept from before. `pace` (a dict)
+    gets the answer's `X-Poll-Interval` in seconds under "seconds" (None without one)."""
     headers = dict(headers or {})
     if seen and seen.get("etag"):
         headers["If-None-Match"] = seen["etag"]
-    status, answer, etag = _call(method, path, body, token, base, headers, timeout)
+    status, answer, etag, interval = _call(method, path, body, token, base, headers, timeout)
+    if pace is not None:
+        pace["seconds"] = float(interval) if interval else None
     with _REQUESTS_LOCK:
         REQUESTS[(method, re.sub(r"/[0-9a-f-]{3,}/", "/{id}/", path), status)] += 1
     if seen is not None:
@@ -70,12 +74,13 @@ def _call(method, path, body, token, base, headers, timeout):
         response = _HTTP.request(method, base + path, body=data, headers=headers,
                                  timeout=timeout)  # fmt: skip
     except (urllib3.exceptions.HTTPError, OSError) as exc:  # refused, reset, timed out
-        return NO_ANSWER, {"error": str(exc)}, None
+        return NO_ANSWER, {"error": str(exc)}, None, None
     try:
         answer = json.loads(response.data or b"null")
     except ValueError:  # an HTML error page
         answer = {"raw": response.data[:200].decode(errors="replace")}
-    return response.status, answer, response.headers.get("ETag") if response.status < 300 else None
+    etag = response.headers.get("ETag") if response.status < 300 else None
+    return response.status, answer, etag, response.headers.get("X-Poll-Interval")
 
 
 def sh(script: str, *args: str, env=None) -> str:

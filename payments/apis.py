@@ -18,6 +18,7 @@ from payments import exchange_client, master_client
 from payments.admission import purchase_admission_check
 from payments.delivery.selectors import ticket_url_for
 from payments.models import Purchase, PurchaseStatus
+from payments.poll_pacing import purchase_poll_interval
 from payments.selectors import (
     purchase_challenges_progress,
     purchase_for_poll,
@@ -149,7 +150,15 @@ class PurchaseListCreateApi(generics.ListAPIView):
         )
         purchase_history_load(purchase=purchase)
         body = PurchaseSerializer(purchase, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _paced(Response(body, status=status.HTTP_201_CREATED), purchase)
+
+
+def _paced(response, purchase: Purchase):
+    """`X-Poll-Interval`: seconds until the next poll is worth making (payments/poll_pacing.py),
+    on a purchase in flight's every answer, a 304 included; none once it is final."""
+    if (seconds := purchase_poll_interval(purchase=purchase)) is not None:
+        response["X-Poll-Interval"] = f"{seconds:g}"
+    return response
 
 
 @extend_schema(
@@ -158,7 +167,8 @@ class PurchaseListCreateApi(generics.ListAPIView):
 class PurchaseDetailApi(APIView):
     """One of your purchases. The JSON answer carries an `ETag`: send it back in
     `If-None-Match` when polling and you get `304 Not Modified` (no body) until something in
-    the answer changes."""
+    the answer changes. While the purchase is in flight, `X-Poll-Interval` says in how many
+    seconds (0.5 to 2) the next poll is worth making."""
 
     # A 304 costs one query (the purchase's row, `purchase_for_poll`), not its history; a
     # full answer adds only the history's.
@@ -177,7 +187,7 @@ class PurchaseDetailApi(APIView):
             etag = quote_etag(hashlib.sha256(repr(shape).encode()).hexdigest()[:32])
             if not_modified := get_conditional_response(request._request, etag=etag):
                 not_modified["ETag"], not_modified["Cache-Control"] = etag, "private, no-cache"
-                return not_modified
+                return _paced(not_modified, purchase)
         # The body is the row the version was taken from; the history is read after it, so
         # the body is never older than its ETag.
         purchase_history_load(purchase=purchase)
@@ -185,7 +195,7 @@ class PurchaseDetailApi(APIView):
         if etag:
             response["ETag"] = etag
             response["Cache-Control"] = "private, no-cache"  # always revalidate, never shared
-        return response
+        return _paced(response, purchase)
 
 
 class WorkersStatusSerializer(Serializer):

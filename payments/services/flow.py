@@ -22,6 +22,7 @@ from payments import exchange_client, master_client
 from payments.delivery.services import purchase_outcome_changed
 from payments.errors import TransitionNotAllowed
 from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, PurchaseStatus
+from payments.poll_pacing import purchase_latency_observe
 from payments.selectors import purchase_for_verdict
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
 from ticketseller.queues import get_queue
@@ -99,6 +100,9 @@ def purchase_transition(
             _give_back(purchase)
         if to in FINAL_STATES:
             purchase_outcome_changed(purchase)  # ticket and email, queued after the commit
+        if to in (S.VALIDATED, S.REJECTED):  # an expiry's time is the deadline's, not the pace's
+            took = (purchase.finished_at - purchase.created_at).total_seconds()
+            transaction.on_commit(lambda: purchase_latency_observe(seconds=took))
     return purchase, True
 
 

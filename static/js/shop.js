@@ -1,14 +1,16 @@
 // Live parts of the pages, by polling small JSON endpoints (no framework, no CDN).
 // Polling rather than server-sent events: a few hundred bytes every second or so costs
 // nothing, works through any proxy, and does not hold a server thread per open page.
-// Gently: a purchase in flight every 0.5 s, slower once it waits on the exchange, and a tab
-// in the background every 10 s at most (checked again the moment it comes back); after a
+// Gently: a purchase in flight every 0.5 to 2 s, when the server expects it to have moved
+// (X-Poll-Interval), every 2 s once validated and waiting for its ticket, and a tab in the
+// background every 10 s at most (checked again the moment it comes back); after a
 // failed request the pause doubles, so an overloaded shop is not polled harder.
 "use strict";
 
 (function () {
   const WORKERS_EVERY_MS = 3000;
   const PURCHASE_EVERY_MS = 500;
+  const MAX_PACE_MS = 2000;
   const HIDDEN_EVERY_MS = 10000;
   const MAX_BACKOFF_MS = 8000;
 
@@ -34,10 +36,15 @@
     run();
   }
 
-  async function getJson(url) {
+  // The JSON body and the response (for its headers).
+  async function fetchJson(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    return response.json();
+    return [await response.json(), response];
+  }
+
+  async function getJson(url) {
+    return (await fetchJson(url))[0];
   }
 
   function readJson(id, fallback) {
@@ -166,16 +173,19 @@
     let backoff = PURCHASE_EVERY_MS;
     poll(async () => {
       try {
-        const purchase = await getJson(`/api/v1/purchases/${id}/`);
+        const [purchase, response] = await fetchJson(`/api/v1/purchases/${id}/`);
         render(purchase);
         backoff = PURCHASE_EVERY_MS;
         if (finals.includes(purchase.status) && (purchase.status !== "validated" || purchase.ticket_url)) {
           node.dataset.live = "false";
           return null;
         }
-        // Reserved and solving move every fraction of a second; afterwards (validated,
-        // waiting for the ticket) the next change is seconds away.
-        return finals.includes(purchase.status) ? 4 * PURCHASE_EVERY_MS : PURCHASE_EVERY_MS;
+        // Validated and waiting for the ticket: the next change is seconds away. In flight,
+        // the server says when the next change is likely (X-Poll-Interval: the pipeline's
+        // recent latency less this purchase's age), within 0.5 to 2 s.
+        if (finals.includes(purchase.status)) return 4 * PURCHASE_EVERY_MS;
+        const paced = 1000 * Number(response.headers.get("X-Poll-Interval"));
+        return Math.min(MAX_PACE_MS, Math.max(PURCHASE_EVERY_MS, paced || 0));
       } catch (error) {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);  // a passing error, or an overloaded shop
         return backoff;
