@@ -41,7 +41,8 @@ def test_the_purchase_page_polls_as_often_as_the_server_asks(
     # No workers: the purchase stays in flight for the whole test.
     purchase = purchase_create(user=shopper, event_pk=make_event(price=10_000).pk, quantity=1)
     redis = queue_connection("payments")
-    redis.set(KEY, "30")  # purchases lately took 30 s: the server asks for its slowest pace, 2 s
+    # Purchases lately took 30 s: the server asks for its slowest pace, 2 s.
+    redis.hset(KEY, mapping={"m": 30, "d": 1})
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "sofia")

@@ -181,8 +181,8 @@
           return null;
         }
         // Validated and waiting for the ticket: the next change is seconds away. In flight,
-        // the server says when the next change is likely (X-Poll-Interval: the pipeline's
-        // recent latency less this purchase's age), within 0.5 to 2 s.
+        // the server says when a verdict is likely (X-Poll-Interval: the pipeline's recent
+        // latency, mean plus deviation, less this purchase's age), within 0.5 to 2 s.
         if (finals.includes(purchase.status)) return 4 * PURCHASE_EVERY_MS;
         const paced = 1000 * Number(response.headers.get("X-Poll-Interval"));
         return Math.min(MAX_PACE_MS, Math.max(PURCHASE_EVERY_MS, paced || 0));
