@@ -7,8 +7,10 @@ adds its purchase's buy → verdict time to two moving averages in Redis, kept a
 round-trip times (RFC 6298): the mean, and the mean deviation from it. A purchase of age `a`
 is polled again after `mean + deviation - a`, when about four in five purchases are decided
 (polling at the mean left half of them for another poll), between POLL_MIN_SECONDS (the
-page's own pace) and POLL_MAX_SECONDS. Without an estimate (nothing decided in the last
-minute, Redis away) the pace is POLL_MIN_SECONDS, as before there was one.
+page's own pace) and POLL_MAX_SECONDS. Only under load (PACE_FROM_IN_FLIGHT purchases in
+flight or more): a lone buyer's poll costs nothing worth saving, and the averages may still
+hold a cold start's seconds. Without an estimate (nothing decided in the last minute, Redis
+away) the pace is POLL_MIN_SECONDS, as before there was one.
 """
 
 import functools
@@ -19,6 +21,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from payments.models import Purchase
+from payments.selectors import purchases_in_flight
 from ticketseller.queues import queue_connection
 
 log = logging.getLogger(__name__)
@@ -27,7 +30,8 @@ POLL_MIN_SECONDS, POLL_MAX_SECONDS = 0.5, 2.0
 KEY = "purchases:latency"  # a hash: "m", the mean, and "d", the mean deviation (seconds)
 LONGEST = 2 * POLL_MAX_SECONDS  # a purchase stuck for minutes must not stall the next pages
 FORGET_SECONDS = 60  # a minute without verdicts: the next rush starts from nothing
-MEMO_SECONDS = 0.5  # a web process reads the averages at most this often
+PACE_FROM_IN_FLIGHT = 3
+MEMO_SECONDS = 0.5  # a web process reads the averages and counts in flight at most this often
 _memo: dict[str, float | None] = {}
 
 # KEYS: the hash. ARGV: observation, seconds to keep it. RFC 6298's gains: 1/8 for the mean,
@@ -62,7 +66,7 @@ def purchase_poll_interval(*, purchase: Purchase) -> float | None:
     if purchase.is_final:
         return None
     likely_decided = _likely_decided()
-    if likely_decided is None:
+    if likely_decided is None or _memo["in_flight"] < PACE_FROM_IN_FLIGHT:
         return POLL_MIN_SECONDS
     age = (timezone.now() - purchase.created_at).total_seconds()
     return round(min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, likely_decided - age)), 2)
@@ -74,7 +78,8 @@ def forget() -> None:
 
 
 def _likely_decided() -> float | None:
-    """Mean + deviation of the recent buy → verdict times (None: no recent verdict)."""
+    """Mean + deviation of the recent buy → verdict times (None: no recent verdict); reads
+    the purchases in flight into the memo too (only with an estimate: else no pace anyway)."""
     now = time.monotonic()
     if now - (_memo.get("at") or -1e9) > MEMO_SECONDS:
         try:
@@ -84,7 +89,8 @@ def _likely_decided() -> float | None:
         value = (
             float(mean) + float(deviation) if mean is not None and deviation is not None else None
         )
-        _memo.update(value=value, at=now)
+        in_flight = purchases_in_flight() if value is not None else 0
+        _memo.update(value=value, in_flight=in_flight, at=now)
     return _memo["value"]
 
 

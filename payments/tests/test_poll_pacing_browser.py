@@ -38,8 +38,10 @@ def test_the_purchase_page_polls_as_often_as_the_server_asks(
 ):
     shopper = make_user("sofia", password="una-clave-larga-99")
     wallet_deposit(wallet_id=shopper.wallet.pk, amount=500_000)
-    # No workers: the purchase stays in flight for the whole test.
-    purchase = purchase_create(user=shopper, event_pk=make_event(price=10_000).pk, quantity=1)
+    # No workers: the purchases stay in flight for the whole test, three of them (under
+    # load: a lone purchase is polled at the page's own pace).
+    event = make_event(price=10_000)
+    purchase, *_ = [purchase_create(user=shopper, event_pk=event.pk, quantity=1) for _ in "abc"]
     redis = queue_connection("payments")
     # Purchases lately took 30 s: the server asks for its slowest pace, 2 s.
     redis.hset(KEY, mapping={"m": 30, "d": 1})
