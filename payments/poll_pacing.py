@@ -32,7 +32,7 @@ LONGEST = 2 * POLL_MAX_SECONDS  # a purchase stuck for minutes must not stall th
 FORGET_SECONDS = 60  # a minute without verdicts: the next rush starts from nothing
 PACE_FROM_IN_FLIGHT = 3
 MEMO_SECONDS = 0.5  # a web process reads the averages and counts in flight at most this often
-_memo: dict[str, float | None] = {}
+_memo: dict[str, tuple[float, float | None, int]] = {}
 
 # KEYS: the hash. ARGV: observation, seconds to keep it. RFC 6298's gains: 1/8 for the mean,
 # 1/4 for the deviation; the first observation x starts them at x and x/2. Returns m + d.
@@ -65,8 +65,8 @@ def purchase_poll_interval(*, purchase: Purchase) -> float | None:
     """Seconds until the next poll of `purchase`, or None once it is final."""
     if purchase.is_final:
         return None
-    likely_decided = _likely_decided()
-    if likely_decided is None or _memo["in_flight"] < PACE_FROM_IN_FLIGHT:
+    likely_decided, in_flight = _reading()
+    if likely_decided is None or in_flight < PACE_FROM_IN_FLIGHT:
         return POLL_MIN_SECONDS
     age = (timezone.now() - purchase.created_at).total_seconds()
     return round(min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, likely_decided - age)), 2)
@@ -77,21 +77,20 @@ def forget() -> None:
     _memo.clear()
 
 
-def _likely_decided() -> float | None:
-    """Mean + deviation of the recent buy → verdict times (None: no recent verdict); reads
-    the purchases in flight into the memo too (only with an estimate: else no pace anyway)."""
+def _reading() -> tuple[float | None, int]:
+    """(mean + deviation of the recent buy → verdict times, or None without a recent verdict;
+    the purchases in flight, counted only with an estimate: without one there is no pace)."""
     now = time.monotonic()
-    if now - (_memo.get("at") or -1e9) > MEMO_SECONDS:
+    memo = _memo.get("reading")
+    if memo is None or now - memo[0] > MEMO_SECONDS:
         try:
             mean, deviation = queue_connection("payments").hmget(KEY, "m", "d")
         except RedisError:
             mean = deviation = None
-        value = (
-            float(mean) + float(deviation) if mean is not None and deviation is not None else None
-        )
-        in_flight = purchases_in_flight() if value is not None else 0
-        _memo.update(value=value, in_flight=in_flight, at=now)
-    return _memo["value"]
+        estimate = None if mean is None or deviation is None else float(mean) + float(deviation)
+        memo = (now, estimate, purchases_in_flight() if estimate is not None else 0)
+        _memo["reading"] = memo  # one tuple: threads never see half of a reading
+    return memo[1], memo[2]
 
 
 @functools.lru_cache(maxsize=4)
