@@ -348,7 +348,7 @@ def waiting_room_load_gauge(gauge: Callable[[], int] | None) -> None:
     _gauge_memo.clear()
 
 
-def _in_flight() -> int | None:
+def waiting_room_in_flight() -> int | None:
     if _load_gauge is None or settings.WAITING_ROOM_MAX_IN_FLIGHT <= 0:
         return None
     now = time.monotonic()
@@ -359,7 +359,7 @@ def _in_flight() -> int | None:
 
 def _allowance() -> int:
     """How many more buyers the pipeline takes now; -1 when there is no limit."""
-    in_flight = _in_flight()
+    in_flight = waiting_room_in_flight()
     return -1 if in_flight is None else max(0, settings.WAITING_ROOM_MAX_IN_FLIGHT - in_flight)
 
 

@@ -8,9 +8,10 @@ round-trip times (RFC 6298): the mean, and the mean deviation from it. A purchas
 is polled again after `mean + deviation - a`, when about four in five purchases are decided
 (polling at the mean left half of them for another poll), between POLL_MIN_SECONDS (the
 page's own pace) and POLL_MAX_SECONDS. Only under load (PACE_FROM_IN_FLIGHT purchases in
-flight or more): a lone buyer's poll costs nothing worth saving, and the averages may still
-hold a cold start's seconds. Without an estimate (nothing decided in the last minute, Redis
-away) the pace is POLL_MIN_SECONDS, as before there was one.
+flight or more, as the waiting room's gauge counts them): a lone buyer's poll costs nothing
+worth saving, and the averages may still hold a cold start's seconds. Without an estimate
+(nothing decided in the last minute, Redis away) the pace is POLL_MIN_SECONDS, as before
+there was one.
 """
 
 import functools
@@ -20,8 +21,8 @@ import time
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from events.waiting_room import waiting_room_in_flight
 from payments.models import Purchase
-from payments.selectors import purchases_in_flight
 from ticketseller.queues import queue_connection
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ KEY = "purchases:latency"  # a hash: "m", the mean, and "d", the mean deviation 
 LONGEST = 2 * POLL_MAX_SECONDS  # a purchase stuck for minutes must not stall the next pages
 FORGET_SECONDS = 60  # a minute without verdicts: the next rush starts from nothing
 PACE_FROM_IN_FLIGHT = 3
-MEMO_SECONDS = 0.5  # a web process reads the averages and counts in flight at most this often
-_memo: dict[str, tuple[float, float | None, int]] = {}
+MEMO_SECONDS = 0.5  # a web process reads the averages at most this often
+_memo: dict[str, tuple[float, float | None]] = {}
 
 # KEYS: the hash. ARGV: observation, seconds to keep it. RFC 6298's gains: 1/8 for the mean,
 # 1/4 for the deviation; the first observation x starts them at x and x/2. Returns m + d.
@@ -65,8 +66,11 @@ def purchase_poll_interval(*, purchase: Purchase) -> float | None:
     """Seconds until the next poll of `purchase`, or None once it is final."""
     if purchase.is_final:
         return None
-    likely_decided, in_flight = _reading()
-    if likely_decided is None or in_flight < PACE_FROM_IN_FLIGHT:
+    likely_decided = _likely_decided()
+    if likely_decided is None:
+        return POLL_MIN_SECONDS
+    in_flight = waiting_room_in_flight()  # memoized by the room; None: its gauge is off
+    if in_flight is not None and in_flight < PACE_FROM_IN_FLIGHT:
         return POLL_MIN_SECONDS
     age = (timezone.now() - purchase.created_at).total_seconds()
     return round(min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, likely_decided - age)), 2)
@@ -77,9 +81,8 @@ def forget() -> None:
     _memo.clear()
 
 
-def _reading() -> tuple[float | None, int]:
-    """(mean + deviation of the recent buy → verdict times, or None without a recent verdict;
-    the purchases in flight, counted only with an estimate: without one there is no pace)."""
+def _likely_decided() -> float | None:
+    """Mean + deviation of the recent buy → verdict times (None: no recent verdict)."""
     now = time.monotonic()
     memo = _memo.get("reading")
     if memo is None or now - memo[0] > MEMO_SECONDS:
@@ -88,9 +91,8 @@ def _reading() -> tuple[float | None, int]:
         except RedisError:
             mean = deviation = None
         estimate = None if mean is None or deviation is None else float(mean) + float(deviation)
-        memo = (now, estimate, purchases_in_flight() if estimate is not None else 0)
-        _memo["reading"] = memo  # one tuple: threads never see half of a reading
-    return memo[1], memo[2]
+        memo = _memo["reading"] = (now, estimate)
+    return memo[1]
 
 
 @functools.lru_cache(maxsize=4)

@@ -21,8 +21,9 @@ S = PurchaseStatus
 
 
 @pytest.fixture(autouse=True)
-def _fresh_reading():
+def _fresh_reading(monkeypatch):
     poll_pacing.forget()  # the web's memo of the average: each test sets its own
+    monkeypatch.setattr("events.waiting_room.GAUGE_MEMO_SECONDS", 0)  # in flight: counted now
     yield
     poll_pacing.forget()
 
