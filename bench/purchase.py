@@ -44,14 +44,16 @@ from stack import (
 #: The purchase page polls this often while a purchase is in flight (static/js/shop.js).
 PAGE_POLL_SECONDS = 0.5
 PAGE_MAX_PACE_SECONDS = 2.0  # the longest X-Poll-Interval the page follows
+PAGE_HOLD_SECONDS = 10  # the page's `Prefer: wait` (static/js/shop.js)
 FINAL = ("validated", "rejected", "expired")
 
 
 def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, str, str, float]:
     """(seconds from the click to a final state, outcome, purchase id or the refusal,
     seconds of those spent in the waiting room). At the page's pace (`poll` is
-    PAGE_POLL_SECONDS) it waits as the page does: what the answer's `X-Poll-Interval` says,
-    0.5 to 2 s."""
+    PAGE_POLL_SECONDS) it polls as the page does: at once, asking to be held until the
+    verdict (`Prefer: wait`), then after what each answer's `X-Poll-Interval` says, 0.5 to
+    2 s."""
     started = time.perf_counter()
     headers = admission(token, event_pk)
     in_room = time.perf_counter() - started
@@ -61,13 +63,18 @@ def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, 
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
         return time.perf_counter() - started, outcome, str(body), in_room
-    purchase_id, seen = body["id"], {}
+    purchase_id, seen, page = body["id"], {}, poll == PAGE_POLL_SECONDS
+    # The page asks at once, to be held until the verdict; then at the server's pace.
+    hold, first = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page else {}, True
     while True:
-        paced = poll == PAGE_POLL_SECONDS and pace.get("seconds")
-        time.sleep(min(PAGE_MAX_PACE_SECONDS, max(poll, pace["seconds"])) if paced else poll)
+        if not page:
+            time.sleep(poll)
+        elif not first:
+            time.sleep(min(PAGE_MAX_PACE_SECONDS, max(poll, pace.get("seconds") or poll)))
+        first = False
         # then a conditional GET, as the page's fetch() revalidates
         status, body = call("GET", f"/api/v1/purchases/{purchase_id}/", token=token, seen=seen,
-                            pace=pace)  # fmt: skip
+                            headers=hold, pace=pace)  # fmt: skip
         if status == 200 and body["status"] in FINAL:
             return time.perf_counter() - started, body["status"], purchase_id, in_room
 

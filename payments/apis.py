@@ -28,6 +28,7 @@ from payments.selectors import (
     purchase_version,
 )
 from payments.services import purchase_apply_verdict, purchase_create, verdict_applied
+from payments.verdict_hold import VerdictHold, requested_wait
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
@@ -162,13 +163,25 @@ def _paced(response, purchase: Purchase):
 
 
 @extend_schema(
-    tags=["purchases"], responses={200: PurchaseSerializer, 404: ErrorSerializer, **_ERRORS}
+    tags=["purchases"],
+    parameters=[
+        OpenApiParameter(
+            "Prefer",
+            str,
+            OpenApiParameter.HEADER,
+            description="`wait=N` (seconds, at most 10): hold the answer until the purchase "
+            "is final or N seconds pass.",
+        )
+    ],
+    responses={200: PurchaseSerializer, 404: ErrorSerializer, **_ERRORS},
 )
 class PurchaseDetailApi(APIView):
     """One of your purchases. The JSON answer carries an `ETag`: send it back in
     `If-None-Match` when polling and you get `304 Not Modified` (no body) until something in
     the answer changes. While the purchase is in flight, `X-Poll-Interval` says in how many
-    seconds (0.5 to 2) the next poll is worth making."""
+    seconds (0.5 to 2) the next poll is worth making. With `Prefer: wait=N` (RFC 7240, N up to
+    10) the answer is held until the purchase is final or N seconds pass; `Preference-Applied`
+    says when it was (a busy server may answer at once)."""
 
     # A 304 costs one query (the purchase's row, `purchase_for_poll`), not its history; a
     # full answer adds only the history's.
@@ -176,9 +189,21 @@ class PurchaseDetailApi(APIView):
     authentication_classes = POLL_AUTHENTICATION  # polled: a checked token is remembered
 
     def get(self, request, pk: uuid.UUID):
-        purchase = purchase_for_poll(user=request.user, purchase_id=pk)
-        if purchase is None:
-            raise NotFound()
+        # Entered before the read: a verdict announced after it wakes the held request.
+        with VerdictHold(pk, requested_wait(request.headers.get("Prefer"))) as hold:
+            purchase = purchase_for_poll(user=request.user, purchase_id=pk)
+            if purchase is None:
+                raise NotFound()
+            if hold.granted and not purchase.is_final:
+                hold.wait()
+                if (purchase := purchase_for_poll(user=request.user, purchase_id=pk)) is None:
+                    raise NotFound()
+        response = self._answer(request, purchase)
+        if hold.granted:
+            response["Preference-Applied"] = f"wait={hold.seconds}"
+        return response
+
+    def _answer(self, request, purchase: Purchase):
         version = purchase_version(purchase=purchase)
         etag = None
         if request.accepted_renderer.format == "json":

@@ -187,6 +187,10 @@ RQ_QUEUES = {
 # "seats left" of the catalogue may be (events/catalogue_cache.py, docs/performance.md).
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 2)
 
+# Purchase polls held until the verdict (`Prefer: wait`, payments/verdict_hold.py) at once in
+# one web process, each keeping a server thread: keep it under gunicorn's --threads.
+PURCHASE_WAIT_MAX_HELD = env_int("PURCHASE_WAIT_MAX_HELD", 8)
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,6 +25,7 @@ from payments.models import FINAL_STATES, TRANSITIONS, Purchase, PurchaseEvent, 
 from payments.poll_pacing import purchase_latency_observe
 from payments.selectors import purchase_for_verdict
 from payments.services.attention import purchase_record_error, purchase_record_late_verdict
+from payments.verdict_hold import purchase_final_announce
 from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_pending
 from ticketseller.statements import select
@@ -100,6 +101,7 @@ def purchase_transition(
             _give_back(purchase)
         if to in FINAL_STATES:
             purchase_outcome_changed(purchase)  # ticket and email, queued after the commit
+            transaction.on_commit(lambda: purchase_final_announce(purchase_id=purchase.pk))
         if to in (S.VALIDATED, S.REJECTED):  # an expiry's time is the deadline's, not the pace's
             took = (purchase.finished_at - purchase.created_at).total_seconds()
             transaction.on_commit(lambda: purchase_latency_observe(seconds=took))

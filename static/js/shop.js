@@ -1,10 +1,13 @@
 // Live parts of the pages, by polling small JSON endpoints (no framework, no CDN).
-// Polling rather than server-sent events: a few hundred bytes every second or so costs
-// nothing, works through any proxy, and does not hold a server thread per open page.
-// Gently: a purchase in flight every 0.5 to 2 s, when the server expects it to have moved
-// (X-Poll-Interval), every 2 s once validated and waiting for its ticket, and a tab in the
-// background every 10 s at most (checked again the moment it comes back); after a
-// failed request the pause doubles, so an overloaded shop is not polled harder.
+// Polling rather than server-sent events: a few hundred bytes now and then cost nothing,
+// work through any proxy, and do not hold a server thread per open page. The one exception
+// is a purchase page's purchase in flight: it is asked for with `Prefer: wait`, which the
+// server holds until the verdict (at most 10 s) while it has threads to spare, so the
+// verdict shows the moment it is given; answered at once, it is polled again when the
+// server expects it to have moved (X-Poll-Interval, 0.5 to 2 s). Every 2 s once validated
+// and waiting for its ticket; a tab in the background every 10 s at most (checked again the
+// moment it comes back); after a failed request the pause doubles, so an overloaded shop is
+// not polled harder.
 "use strict";
 
 (function () {
@@ -13,6 +16,7 @@
   const MAX_PACE_MS = 2000;
   const HIDDEN_EVERY_MS = 10000;
   const MAX_BACKOFF_MS = 8000;
+  const HOLD_SECONDS = 10;
 
   // Run `task` now and then again after the delay it returns (ms; null stops), never faster
   // than HIDDEN_EVERY_MS while the tab is hidden; a tab becoming visible runs it at once.
@@ -37,8 +41,8 @@
   }
 
   // The JSON body and the response (for its headers).
-  async function fetchJson(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  async function fetchJson(url, headers = {}) {
+    const response = await fetch(url, { headers: { Accept: "application/json", ...headers }, credentials: "same-origin" });
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     return [await response.json(), response];
   }
@@ -105,7 +109,9 @@
   }
 
   // --- Purchases in flight ------------------------------------------------------------------
-  function watchPurchase(node, labels, explanations) {
+  // `hold`: ask the server to hold the answer until the verdict (one purchase on the page:
+  // a list of several would hold as many of the browser's few connections to the shop).
+  function watchPurchase(node, labels, explanations, hold) {
     const id = node.dataset.purchase;
     const part = (role) => node.querySelector(`[data-role=${role}]`);
     const statusNode = part("status");
@@ -173,7 +179,10 @@
     let backoff = PURCHASE_EVERY_MS;
     poll(async () => {
       try {
-        const [purchase, response] = await fetchJson(`/api/v1/purchases/${id}/`);
+        // In flight, the server may hold the answer until the verdict (Prefer: wait):
+        // one request, and the verdict shown the moment it is given.
+        const held = hold && !finals.includes(node.dataset.status) && !document.hidden;
+        const [purchase, response] = await fetchJson(`/api/v1/purchases/${id}/`, held ? { Prefer: `wait=${HOLD_SECONDS}` } : {});
         render(purchase);
         backoff = PURCHASE_EVERY_MS;
         if (finals.includes(purchase.status) && (purchase.status !== "validated" || purchase.ticket_url)) {
@@ -198,8 +207,7 @@
     if (indicator) watchWorkers(indicator);
     const labels = readJson("status-labels", {});
     const explanations = readJson("status-explain", {});
-    document.querySelectorAll("[data-purchase][data-live=true]").forEach((node) => {
-      watchPurchase(node, labels, explanations);
-    });
+    const live = document.querySelectorAll("[data-purchase][data-live=true]");
+    live.forEach((node) => watchPurchase(node, labels, explanations, live.length === 1));
   });
 })();

@@ -346,3 +346,16 @@ def test_make_run_serves_the_web_with_a_real_wsgi_server_as_production_does():
     web = PROCFILE["web"]
     assert "gunicorn ticketseller.wsgi:application" in web and "runserver" not in web
     assert "--workers" in web and "--threads" in web
+
+
+def test_every_web_server_has_threads_to_spare_beside_the_polls_it_holds():
+    """A purchase poll held until its verdict (`Prefer: wait`) keeps a server thread; a web
+    process holds at most PURCHASE_WAIT_MAX_HELD, and as many threads again answer the rest."""
+    from django.conf import settings
+
+    for where, words in _http_servers().items():
+        if "ticketseller.wsgi:application" not in words:
+            continue  # the master holds nothing
+        threads = words[words.index("--threads") + 1]
+        threads = int(threads.split(":-")[1].rstrip("}") if ":-" in threads else threads)
+        assert threads >= 2 * settings.PURCHASE_WAIT_MAX_HELD, where

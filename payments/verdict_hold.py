@@ -1,0 +1,176 @@
+"""A purchase poll held until the verdict: `Prefer: wait=N` (RFC 7240) on the purchase's
+`GET` (docs/api.md).
+
+A poll that answers "not yet" costs the web about what a step of the purchase does, and a
+page polling every X-Poll-Interval sees the verdict up to that late. A client that sends
+`Prefer: wait=N` has its answer held until the purchase reaches a final state or N seconds
+(at most WAIT_MAX_SECONDS) pass: one request where there were several, and the verdict
+shown the moment it is given.
+
+Whoever applies a final state publishes the purchase's id on CHANNEL after the commit. Each
+web process keeps one subscription, on a thread of its own, and wakes the requests held for
+that id. A held request keeps a server thread, so a process holds at most
+`PURCHASE_WAIT_MAX_HELD` at once; beyond that, or while the subscription is down, the poll is
+answered at once, as without the preference (the client then follows X-Poll-Interval). A
+subscription that fails wakes every held request (each reads its purchase again and answers)
+and subscribes again after RESUBSCRIBE_SECONDS. A paused Redis delivers nothing: the held
+requests answer when their N seconds are up.
+"""
+
+import logging
+import threading
+import time
+import uuid
+
+from django.conf import settings
+from redis import Redis
+from redis.exceptions import RedisError
+
+from ticketseller.queues import queue_connection
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "purchases:final"
+WAIT_MAX_SECONDS = 10  # under every proxy's read timeout (CloudFront's 30 s, the ALB's 60 s)
+RESUBSCRIBE_SECONDS = 1.0
+# A held request wakes this often to see whether its process is shutting down: gunicorn's
+# threads are joined as the process exits, and a held one must not delay that.
+SLICE_SECONDS = 0.25
+
+
+def requested_wait(prefer: str | None) -> int:
+    """The seconds a `Prefer` header's `wait` preference asks for (0 without one), at most
+    WAIT_MAX_SECONDS. Preferences the server does not know are ignored, as RFC 7240 says."""
+    for preference in (prefer or "").split(","):
+        name, _, value = preference.split(";", 1)[0].partition("=")
+        if name.strip().lower() == "wait":
+            value = value.strip().strip('"')
+            return min(int(value), WAIT_MAX_SECONDS) if value.isdigit() else 0
+    return 0
+
+
+def purchase_final_announce(*, purchase_id: uuid.UUID | str) -> None:
+    """Wake the requests held for this purchase, in every web process (after the commit)."""
+    try:
+        queue_connection("payments").publish(CHANNEL, str(purchase_id))
+    except RedisError as exc:  # the held requests answer when their wait is up
+        log.warning("could not announce the verdict of purchase %s: %s", purchase_id, exc)
+
+
+class _Subscription:
+    """This process's subscription to CHANNEL and the requests held on it."""
+
+    def __init__(self, client: Redis):
+        self._client = client
+        self._lock = threading.Lock()
+        self._held: dict[str, set[threading.Event]] = {}
+        self._count = 0
+        self.ready = threading.Event()
+        threading.Thread(target=self._run, name="purchase-verdicts", daemon=True).start()
+
+    def hold(self, purchase_id: str) -> threading.Event | None:
+        """An event set when the purchase's verdict is announced, or None (no room, or the
+        subscription is down): answer at once."""
+        with self._lock:
+            if not self.ready.is_set() or self._count >= settings.PURCHASE_WAIT_MAX_HELD:
+                return None
+            event = threading.Event()
+            self._held.setdefault(purchase_id, set()).add(event)
+            self._count += 1
+            return event
+
+    def release(self, purchase_id: str, event: threading.Event) -> None:
+        with self._lock:
+            events = self._held.get(purchase_id, set())
+            events.discard(event)
+            if not events:
+                self._held.pop(purchase_id, None)
+            self._count -= 1
+
+    def _wake(self, purchase_id: str | None) -> None:
+        with self._lock:
+            if purchase_id is None:
+                events = [event for held in self._held.values() for event in held]
+            else:
+                events = list(self._held.get(purchase_id, ()))
+        for event in events:
+            event.set()
+
+    def _run(self) -> None:
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                pubsub.subscribe(CHANNEL)
+                while True:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":  # confirmed: no announcement missed now
+                        self.ready.set()
+                    elif message["type"] == "message":
+                        self._wake(message["data"].decode())
+            except (RedisError, OSError) as exc:
+                log.warning("verdict subscription lost, again in %.0fs: %s", RESUBSCRIBE_SECONDS, exc)
+            finally:
+                self.ready.clear()
+                self._wake(None)  # every held request reads its purchase again and answers
+                try:
+                    pubsub.close()
+                except Exception:  # the connection is already gone
+                    pass
+            time.sleep(RESUBSCRIBE_SECONDS)
+
+
+_subscriptions: dict[int, _Subscription] = {}
+_start_lock = threading.Lock()
+
+
+def _subscription() -> _Subscription:
+    """This process's subscription, started on first use (after gunicorn's fork) and per
+    Redis client (tests point the queues at another Redis)."""
+    client = queue_connection("payments")
+    with _start_lock:
+        if (subscription := _subscriptions.get(id(client))) is None:
+            subscription = _subscriptions[id(client)] = _Subscription(client)
+    return subscription
+
+
+class VerdictHold:
+    """Holds a request until the purchase's verdict is announced or `seconds` pass.
+
+    Enter it before reading the purchase (an announcement after the read then wakes it);
+    `granted` is False when the request is to be answered at once."""
+
+    def __init__(self, purchase_id: uuid.UUID | str, seconds: int):
+        self.purchase_id, self.seconds = str(purchase_id), seconds
+        self._subscription: _Subscription | None = None
+        self._event: threading.Event | None = None
+
+    @property
+    def granted(self) -> bool:
+        return self._event is not None
+
+    def __enter__(self) -> "VerdictHold":
+        if self.seconds > 0:
+            try:
+                self._subscription = _subscription()
+            except RedisError:  # no client: answer at once
+                return self
+            if not self._subscription.ready.wait(timeout=0.05):  # a fresh process subscribes
+                return self
+            self._event = self._subscription.hold(self.purchase_id)
+        return self
+
+    def wait(self) -> bool:
+        """Block until the verdict (True) or the end of the wait (False)."""
+        deadline = time.monotonic() + self.seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._event.wait(timeout=min(left, SLICE_SECONDS)):
+                return True
+            if not threading.main_thread().is_alive():  # the process is exiting
+                return False
+        return False
+
+    def __exit__(self, *exc) -> None:
+        if self._event is not None:
+            self._subscription.release(self.purchase_id, self._event)
