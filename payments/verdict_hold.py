@@ -17,6 +17,7 @@ and subscribes again after RESUBSCRIBE_SECONDS. A paused Redis delivers nothing:
 requests answer when their N seconds are up.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -110,14 +111,14 @@ class _Subscription:
                     elif message["type"] == "message":
                         self._wake(message["data"].decode())
             except (RedisError, OSError) as exc:
-                log.warning("verdict subscription lost, again in %.0fs: %s", RESUBSCRIBE_SECONDS, exc)
+                log.warning(
+                    "verdict subscription lost, again in %.0fs: %s", RESUBSCRIBE_SECONDS, exc
+                )
             finally:
                 self.ready.clear()
                 self._wake(None)  # every held request reads its purchase again and answers
-                try:
+                with contextlib.suppress(RedisError, OSError):  # already gone
                     pubsub.close()
-                except Exception:  # the connection is already gone
-                    pass
             time.sleep(RESUBSCRIBE_SECONDS)
 
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from payments.poll_pacing import KEY
 from payments.models import PurchaseStatus
+from payments.poll_pacing import KEY
 from payments.services import purchase_create
 from payments.services.flow import purchase_transition
 from ticketseller.queues import queue_connection

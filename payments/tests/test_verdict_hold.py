@@ -127,7 +127,9 @@ def test_a_process_holds_at_most_its_share_of_threads(in_flight, settings, make_
     first = threading.Thread(target=hold_first)
     first.start()
     time.sleep(0.5)  # the first poll is held now
-    second, second_took = _timed_get(client, f"/api/v1/purchases/{other.pk}/", HTTP_PREFER="wait=10")
+    second, second_took = _timed_get(
+        client, f"/api/v1/purchases/{other.pk}/", HTTP_PREFER="wait=10"
+    )
     purchase_transition(purchase_id=purchase_id, to=S.REJECTED, reason="test verdict")
     first.join(timeout=15)
 
