@@ -189,7 +189,7 @@ CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 2)
 
 # Purchase polls held until the verdict (`Prefer: wait`, payments/verdict_hold.py) at once in
 # one web process, each keeping a server thread: keep it under gunicorn's --threads.
-PURCHASE_WAIT_MAX_HELD = env_int("PURCHASE_WAIT_MAX_HELD", 8)
+PURCHASE_WAIT_MAX_HELD = env_int("PURCHASE_WAIT_MAX_HELD", 12)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
