@@ -111,9 +111,10 @@ class _Subscription:
                     elif message["type"] == "message":
                         self._wake(message["data"].decode())
             except (RedisError, OSError) as exc:
-                log.warning(
-                    "verdict subscription lost, again in %.0fs: %s", RESUBSCRIBE_SECONDS, exc
-                )
+                # Once per outage, not once per retry.
+                level = logging.WARNING if self.ready.is_set() else logging.DEBUG
+                log.log(level, "verdict subscription lost, retried every %.0fs: %s",
+                        RESUBSCRIBE_SECONDS, exc)  # fmt: skip
             finally:
                 self.ready.clear()
                 self._wake(None)  # every held request reads its purchase again and answers

@@ -1,6 +1,8 @@
 """`Prefer: wait=N` on a purchase's poll: the answer is held until the verdict, announced over
 Redis by whoever applies it (payments/verdict_hold.py), on the real Redis and PostgreSQL."""
 
+import os
+import signal
 import threading
 import time
 
@@ -11,6 +13,7 @@ from rest_framework.test import APIClient
 from payments.models import PurchaseStatus
 from payments.services import purchase_create
 from payments.services.flow import purchase_transition
+from payments.tests.test_faults_redis import pausable_redis  # noqa: F401 (a fixture)
 from payments.verdict_hold import WAIT_MAX_SECONDS, requested_wait
 from ticketseller.queues import queue_connection
 from wallet.services import wallet_deposit
@@ -163,3 +166,20 @@ def test_a_lost_subscription_wakes_the_held_polls_and_comes_back(in_flight):
     assert 0.4 < woken_took < 5
     assert again["Preference-Applied"] == "wait=10" and again.json()["status"] == "rejected"
     assert again_took < 5
+
+
+def test_with_redis_paused_a_held_poll_still_answers_when_its_wait_is_up(in_flight, request):
+    """Redis frozen (SIGSTOP): no verdict can be announced, and the held poll answers when its
+    wait is up, with the purchase as the database has it."""
+    client, url, _ = in_flight
+    redis_pid = request.getfixturevalue("pausable_redis")
+    client.get(url, HTTP_PREFER="wait=1")  # this process subscribes
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        answer, took = _timed_get(client, url, HTTP_PREFER="wait=2")
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+
+    assert answer.status_code == 200 and answer.json()["status"] == "reserved"
+    assert answer["X-Poll-Interval"] == "0.5"  # the pace's own Redis reads gave up: the default
+    assert 1.9 < took < 8  # the wait, then those reads' one-second timeouts
