@@ -186,9 +186,7 @@ RQ_QUEUES = {
 # an admin edit invalidates them at once; purchases do not, so this bounds how stale the
 # "seats left" of the catalogue may be (events/catalogue_cache.py, docs/performance.md).
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 2)
-
-# Purchase polls held until the verdict (`Prefer: wait`, payments/verdict_hold.py) at once in
-# one web process, each keeping a server thread: keep it under gunicorn's --threads.
+# Polls one web process holds for their verdict (payments/verdict_hold.py): ≤ half its threads.
 PURCHASE_WAIT_MAX_HELD = env_int("PURCHASE_WAIT_MAX_HELD", 12)
 
 # --- Auth -----------------------------------------------------------------------------------
