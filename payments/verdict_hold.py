@@ -115,6 +115,8 @@ class _Subscription:
                 level = logging.WARNING if self.ready.is_set() else logging.DEBUG
                 log.log(level, "verdict subscription lost, retried every %.0fs: %s",
                         RESUBSCRIBE_SECONDS, exc)  # fmt: skip
+            except Exception:  # a bug must not end the thread: holds would stop for good
+                log.exception("verdict subscription failed; again in %.0fs", RESUBSCRIBE_SECONDS)
             finally:
                 self.ready.clear()
                 self._wake(None)  # every held request reads its purchase again and answers
