@@ -81,7 +81,7 @@ def test_the_purchase_page_is_held_until_the_verdict_and_shows_it_at_once(
     in_flight = _polls_during(page, str(purchase.pk), 3)  # no workers: nothing moves
     purchase_transition(purchase_id=purchase.pk, to=PurchaseStatus.REJECTED, reason="test")
 
-    # The held poll answers with the verdict (the page's refund message), long before the
+    # The held poll answers with the verdict (the page shows "rejected"), long before the
     # 10 s it asked for; paced at 0.5 s, the page would have polled 6 times meanwhile.
     expect(page.locator(".status-rejected").first).to_be_visible(timeout=3000)
     assert in_flight <= 1, in_flight
