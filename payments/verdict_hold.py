@@ -156,13 +156,9 @@ class VerdictHold:
 
     def __enter__(self) -> "VerdictHold":
         if self.seconds > 0:
-            try:
-                self._subscription = _subscription()
-            except RedisError:  # no client: answer at once
-                return self
-            if not self._subscription.ready.wait(timeout=0.05):  # a fresh process subscribes
-                return self
-            self._event = self._subscription.hold(self.purchase_id)
+            self._subscription = _subscription()  # a client only: it connects on its thread
+            if self._subscription.ready.wait(timeout=0.05):  # a fresh process subscribes
+                self._event = self._subscription.hold(self.purchase_id)
         return self
 
     def wait(self) -> bool:
