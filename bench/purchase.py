@@ -14,7 +14,11 @@ PostgreSQL (`--database postgres`), then:
 
     python bench/purchase.py [--database sqlite|postgres] [--n 20] [--buyers 20]
                              [--per-buyer 3] [--rush 100 --rush-per-buyer 2]
-                             [--lock-stats] [--pause-tickets] [--debug]
+                             [--lock-stats] [--pause-tickets] [--hold-buy] [--debug]
+
+`--hold-buy`: the rush's buyers ask for their buy itself to be held until the verdict
+(`Prefer: wait` on the `POST`, as an API client that only wants the outcome may), where the
+page buys and then holds its first poll.
 """
 
 import argparse
@@ -48,7 +52,8 @@ PAGE_HOLD_SECONDS = 10  # the page's `Prefer: wait` (static/js/shop.js)
 FINAL = ("validated", "rejected", "expired")
 
 
-def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, str, str, float]:
+def buy_and_wait(token: str, event_pk: int, poll: float = 0.01, *, hold_buy: bool = False
+                  ) -> tuple[float, str, str, float]:  # fmt: skip
     """(seconds from the click to a final state, outcome, purchase id or the refusal,
     seconds of those spent in the waiting room). At the page's pace (`poll` is
     PAGE_POLL_SECONDS) it polls as the page does: at once, asking to be held until the
@@ -58,12 +63,17 @@ def buy_and_wait(token: str, event_pk: int, poll: float = 0.01) -> tuple[float, 
     headers = admission(token, event_pk)
     in_room = time.perf_counter() - started
     pace: dict = {}
+    page = poll == PAGE_POLL_SECONDS
+    # `hold_buy`: as an API client that only wants the outcome, the buy itself is held
+    hold = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page and hold_buy else {}
     status, body = call("POST", "/api/v1/purchases/", {"event": event_pk, "quantity": 1}, token,
-                        headers=headers, pace=pace)  # fmt: skip
+                        headers={**headers, **hold}, pace=pace)  # fmt: skip
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
         return time.perf_counter() - started, outcome, str(body), in_room
-    purchase_id, seen, page = body["id"], {}, poll == PAGE_POLL_SECONDS
+    if body["status"] in FINAL:
+        return time.perf_counter() - started, body["status"], body["id"], in_room
+    purchase_id, seen = body["id"], {}
     # The page asks at once, to be held until the verdict; then at the server's pace.
     hold, first = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page else {}, True
     while True:
@@ -164,7 +174,8 @@ def hashing_bound(stack: Stack) -> tuple[float, float]:
     return rate, rate / candidates_per_purchase
 
 
-def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float):
+def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float,
+               hold_buy: bool = False):  # fmt: skip
     """One thread per buyer, each buying `per_buyer` times; returns (results, elapsed s)."""
     buyers = len(tokens)
     results: list[tuple[float, str, str, float]] = []
@@ -174,7 +185,7 @@ def concurrent(event: dict, tokens: list[str], *, per_buyer: int, poll: float):
     def buyer(tok: str) -> None:
         go.wait()
         for _ in range(per_buyer):
-            outcome = buy_and_wait(tok, event["id"], poll=poll)
+            outcome = buy_and_wait(tok, event["id"], poll=poll, hold_buy=hold_buy)
             with lock:
                 results.append(outcome)
 
@@ -229,12 +240,12 @@ def main() -> None:
     parser.add_argument("--rush", type=int, default=0, help="buyers at once, page-paced")
     parser.add_argument("--rush-per-buyer", type=int, default=2)
     parser.add_argument("--backend", default="auto", choices=["auto", "simd", "python"])
-    parser.add_argument(
-        "--lock-stats", action="store_true", help="SQLite only: count each process's lock waits"
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="make run's development settings (DEBUG on)"
-    )
+    for flag, what in [
+        ("--lock-stats", "SQLite only: count each process's lock waits"),
+        ("--debug", "make run's development settings (DEBUG on)"),
+        ("--hold-buy", "the rush's buys are held until the verdict (Prefer)"),
+    ]:
+        parser.add_argument(flag, action="store_true", help=what)  # fmt: skip
     parser.add_argument(
         "--pause-tickets", action="store_true",
         help="pause the delivery worker (SIGSTOP) through the rush: what tickets cost it",
@@ -278,12 +289,12 @@ def main() -> None:
 
         if args.rush:
             rush(stack, event, bound, buyers=args.rush, per_buyer=args.rush_per_buyer,
-                 pause_tickets=args.pause_tickets)  # fmt: skip
+                 pause_tickets=args.pause_tickets, hold_buy=args.hold_buy)  # fmt: skip
     print(f"load average after: {load_average()}")
 
 
 def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int,
-         pause_tickets: bool = False) -> None:  # fmt: skip
+         pause_tickets: bool = False, hold_buy: bool = False) -> None:  # fmt: skip
     """`buyers` at once, each buying `per_buyer` times at the page's pace; the figures, the
     CPU per purchase by process and the web requests it took. `pause_tickets` stops the
     delivery worker until the last buyer is done (an experiment: what tickets cost)."""
@@ -296,7 +307,7 @@ def rush(stack: Stack, event: dict, bound: float, *, buyers: int, per_buyer: int
         os.kill(pid, signal.SIGSTOP)
     try:
         results, elapsed = concurrent(event, tokens, per_buyer=per_buyer,
-                                      poll=PAGE_POLL_SECONDS)  # fmt: skip
+                                      poll=PAGE_POLL_SECONDS, hold_buy=hold_buy)  # fmt: skip
     finally:
         for pid in paused:
             os.kill(pid, signal.SIGCONT)

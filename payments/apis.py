@@ -2,6 +2,7 @@ import hashlib
 import json
 import logging
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -84,6 +85,13 @@ _ADMISSION = OpenApiParameter(
     description="The `admission_token` of the event's waiting room (`/api/v1/events/{id}/queue/`)."
     " Required while the room is on for the event.",
 )
+_PREFER_WAIT = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    description="`wait=N` (seconds, at most 10): hold the answer until the purchase is final "
+    "or N seconds pass.",
+)
 
 
 @extend_schema(tags=["purchases"])
@@ -113,7 +121,7 @@ class PurchaseListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         request=PurchaseCreateSerializer,
-        parameters=[_IDEMPOTENCY, _ADMISSION],
+        parameters=[_IDEMPOTENCY, _ADMISSION, _PREFER_WAIT],
         responses={
             201: PurchaseSerializer,
             400: OpenApiResponse(ErrorSerializer, "Invalid quantity or key."),
@@ -132,7 +140,8 @@ class PurchaseListCreateApi(generics.ListAPIView):
     )
     def post(self, request):
         """Buy tickets: the wallet is debited and the seats taken at once; the payment then
-        runs through the exchange (watch `status`)."""
+        runs through the exchange (watch `status`). With `Prefer: wait=N` the answer is held
+        until the purchase is final or N seconds (at most 10) pass."""
         key = idempotency_key_from(request)
         data = PurchaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -149,9 +158,13 @@ class PurchaseListCreateApi(generics.ListAPIView):
             idempotency_key=key,
             language=request.LANGUAGE_CODE,
         )
+        with VerdictHold(purchase.pk, requested_wait(request.headers.get("Prefer"))) as hold:
+            if hold.granted:  # entered after the commit: this read sees a verdict given before
+                fetch = partial(purchase_for_poll, user=request.user, purchase_id=purchase.pk)
+                purchase = hold.read(fetch)
         purchase_history_load(purchase=purchase)
         body = PurchaseSerializer(purchase, context={"request": request}).data
-        return _paced(Response(body, status=status.HTTP_201_CREATED), purchase)
+        return hold.applied(_paced(Response(body, status=status.HTTP_201_CREATED), purchase))
 
 
 def _paced(response, purchase: Purchase):
@@ -164,15 +177,7 @@ def _paced(response, purchase: Purchase):
 
 @extend_schema(
     tags=["purchases"],
-    parameters=[
-        OpenApiParameter(
-            "Prefer",
-            str,
-            OpenApiParameter.HEADER,
-            description="`wait=N` (seconds, at most 10): hold the answer until the purchase "
-            "is final or N seconds pass.",
-        )
-    ],
+    parameters=[_PREFER_WAIT],
     responses={200: PurchaseSerializer, 404: ErrorSerializer, **_ERRORS},
 )
 class PurchaseDetailApi(APIView):
@@ -191,17 +196,10 @@ class PurchaseDetailApi(APIView):
     def get(self, request, pk: uuid.UUID):
         # Entered before the read: a verdict announced after it wakes the held request.
         with VerdictHold(pk, requested_wait(request.headers.get("Prefer"))) as hold:
-            purchase = purchase_for_poll(user=request.user, purchase_id=pk)
-            if purchase is None:
-                raise NotFound()
-            if hold.granted and not purchase.is_final:
-                hold.wait()
-                if (purchase := purchase_for_poll(user=request.user, purchase_id=pk)) is None:
-                    raise NotFound()
-        response = self._answer(request, purchase)
-        if hold.granted:
-            response["Preference-Applied"] = f"wait={hold.seconds}"
-        return response
+            purchase = hold.read(lambda: purchase_for_poll(user=request.user, purchase_id=pk))
+        if purchase is None:
+            raise NotFound()
+        return hold.applied(self._answer(request, purchase))
 
     def _answer(self, request, purchase: Purchase):
         version = purchase_version(purchase=purchase)

@@ -1,5 +1,5 @@
 """A purchase poll held until the verdict: `Prefer: wait=N` (RFC 7240) on the purchase's
-`GET` (docs/api.md).
+`GET`, and on the buy's `POST` for a client that only wants the outcome (docs/api.md).
 
 A poll that answers "not yet" costs the web about what a step of the purchase does, and a
 page polling every X-Poll-Interval sees the verdict up to that late. A client that sends
@@ -22,12 +22,17 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from redis import Redis
 from redis.exceptions import RedisError
 
 from ticketseller.queues import queue_connection
+
+if TYPE_CHECKING:
+    from payments.models import Purchase
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +165,21 @@ class VerdictHold:
             if self._subscription.ready.wait(timeout=0.05):  # a fresh process subscribes
                 self._event = self._subscription.hold(self.purchase_id)
         return self
+
+    def read(self, fetch: Callable[[], "Purchase | None"]) -> "Purchase | None":
+        """`fetch()` the purchase and, when the hold is granted and it is not final yet,
+        again after the wait (woken by its verdict, by a lost subscription, or by time)."""
+        purchase = fetch()
+        if purchase is not None and self.granted and not purchase.is_final:
+            self.wait()
+            purchase = fetch()
+        return purchase
+
+    def applied(self, response):
+        """The answer, with `Preference-Applied` when it was held (RFC 7240)."""
+        if self.granted:
+            response["Preference-Applied"] = f"wait={self.seconds}"
+        return response
 
     def wait(self) -> bool:
         """Block until the verdict (True) or the end of the wait (False)."""

@@ -1,5 +1,6 @@
-"""`Prefer: wait=N` on a purchase's poll: the answer is held until the verdict, announced over
-Redis by whoever applies it (payments/verdict_hold.py), on the real Redis and PostgreSQL."""
+"""`Prefer: wait=N` on a purchase's poll and on the buy: the answer is held until the verdict,
+announced over Redis by whoever applies it (payments/verdict_hold.py), on the real Redis and
+PostgreSQL."""
 
 import os
 import signal
@@ -10,7 +11,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from payments.models import PurchaseStatus
+from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_create
 from payments.services.flow import purchase_transition
 from payments.tests.test_faults_redis import pausable_redis  # noqa: F401 (a fixture)
@@ -183,3 +184,85 @@ def test_with_redis_paused_a_held_poll_still_answers_when_its_wait_is_up(in_flig
     assert answer.status_code == 200 and answer.json()["status"] == "reserved"
     assert answer["X-Poll-Interval"] == "0.5"  # the pace's own Redis reads gave up: the default
     assert 1.9 < took < 8  # the wait, then those reads' one-second timeouts
+
+
+# The buy itself held (`Prefer: wait` on `POST /api/v1/purchases/`): one request for a
+# client that only wants the outcome.
+
+
+@pytest.fixture
+def buyer(auth_client, user, make_event):
+    """(client, event pk, user) of a buyer with money for one ticket; no worker runs."""
+    wallet_deposit(wallet_id=user.wallet.pk, amount=60_000)
+    return auth_client, make_event().pk, user
+
+
+def _reject_their_purchase_later(user, seconds: float) -> threading.Thread:
+    """The exchange's "no" for the user's purchase, `seconds` after it is made."""
+
+    def reject():
+        try:
+            deadline = time.monotonic() + 10
+            while not (made := Purchase.objects.filter(user=user).first()):
+                assert time.monotonic() < deadline, "the purchase was never made"
+                time.sleep(0.05)
+            time.sleep(seconds)
+            purchase_transition(purchase_id=made.pk, to=S.REJECTED, reason="test verdict")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=reject)
+    thread.start()
+    return thread
+
+
+def _timed_buy(client, event_pk, **headers):
+    started = time.monotonic()
+    answer = client.post(
+        "/api/v1/purchases/", {"event": event_pk, "quantity": 1}, format="json", **headers
+    )
+    return answer, time.monotonic() - started
+
+
+def test_a_held_buy_answers_with_the_verdict(buyer):
+    client, event_pk, user = buyer
+    verdict = _reject_their_purchase_later(user, 0.5)
+
+    answer, took = _timed_buy(client, event_pk, HTTP_PREFER="wait=10")
+    verdict.join()
+
+    assert answer.status_code == 201 and answer.json()["status"] == "rejected"
+    assert answer["Preference-Applied"] == "wait=10"
+    assert "X-Poll-Interval" not in answer  # final: nothing left to poll for
+    assert 0.4 < took < 5  # held for the verdict, not for the 10 s asked
+
+
+def test_a_held_buy_without_a_verdict_answers_in_flight_when_its_wait_is_up(buyer):
+    client, event_pk, _ = buyer
+
+    answer, took = _timed_buy(client, event_pk, HTTP_PREFER="wait=1")
+
+    assert answer.status_code == 201 and answer.json()["status"] == "reserved"
+    assert answer["Preference-Applied"] == "wait=1"
+    assert answer["X-Poll-Interval"] == "0.5"  # the client goes on polling at the pace
+    assert took >= 0.95
+
+
+def test_a_retried_buy_of_a_final_purchase_is_answered_at_once(buyer):
+    client, event_pk, _ = buyer
+    first, _ = _timed_buy(client, event_pk, HTTP_IDEMPOTENCY_KEY="buy-1")
+    purchase_transition(purchase_id=first.json()["id"], to=S.EXPIRED, reason="test")
+
+    again, took = _timed_buy(client, event_pk, HTTP_IDEMPOTENCY_KEY="buy-1", HTTP_PREFER="wait=10")
+
+    assert again.json()["id"] == first.json()["id"] and again.json()["status"] == "expired"
+    assert took < 3
+
+
+def test_a_refused_buy_is_not_held(buyer, make_event):
+    client, _, _ = buyer
+    sold_out = make_event(available=0)
+
+    answer, took = _timed_buy(client, sold_out.pk, HTTP_PREFER="wait=10")
+
+    assert answer.status_code == 409 and "Preference-Applied" not in answer and took < 3
