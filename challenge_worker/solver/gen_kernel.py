@@ -16,7 +16,9 @@ are OR-ed in from a table, one row per step of the lo loop. Rounds 0..60 only ar
 after round 60 the ``e`` register already holds the final ``h`` word minus the midstate, so
 comparing it with the target's value rejects all but 1 in 2**32 candidates; a lane that
 matches is confirmed with hashlib by the caller. Rounds 57-60 skip the ``a`` register (no
-later round reads it) and message words 61-63 are never computed.
+later round reads it) and message words 61-63 are never computed. Two kernels are generated:
+the general one, and ``_short`` for blocks whose digits and pad byte end by word SHORT_LAST,
+which leaves out the zero words after it (their additions, and the schedule terms they feed).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from pathlib import Path
 
 LANES = 32
 SKIP = 2  # message words 0 and 1 hold prefix bytes only: rounds 0 and 1 are done by the caller
+#: The ``_short`` kernels know that message words SHORT_LAST + 1 .. 14 are zero. With a UUID
+#: token the block's tail is 8 + len(challenge id) bytes, so a challenge id and a secret of 11
+#: characters together (a 1-digit id and 6-digit secrets, as the exchange's defaults) fit.
+SHORT_LAST = 4
 ROUNDS = 61  # rounds 0..60
 TARGET = Path(__file__).with_name("_simd_kernel.py")
 
@@ -64,6 +70,7 @@ from numba import njit
 
 LANES = {lanes}
 SKIP = {skip}  # rounds 0..SKIP-1 only see prefix words: the caller does them once
+SHORT_LAST = {short_last}  # the _short kernels: message words SHORT_LAST+1..14 are zero
 U = np.uint32
 
 _JIT = {{
@@ -78,8 +85,8 @@ _JIT = {{
 SCAN = '''
 
 @njit(**_JIT)
-def scan(state, wtpl, lotab, lw0, lw1, hi_pos, hi_len, hi_first, hi_count, lo_first, lo_last,
-         target):
+def scan{suffix}(state, wtpl, lotab, lw0, lw1, hi_pos, hi_len, hi_first, hi_count, lo_first,
+         lo_last, target):
     """Scan ``hi * 10**k + lo`` for ``hi_first <= hi < hi_first + hi_count`` and
     ``lo_first <= lo <= lo_last``, ``LANES`` values of ``hi`` at a time.
 
@@ -98,7 +105,7 @@ def scan(state, wtpl, lotab, lw0, lw1, hi_pos, hi_len, hi_first, hi_count, lo_fi
                 wh[p >> 2, j] |= U((48 + v % 10) << (8 * (3 - (p & 3))))
                 v //= 10
                 p -= 1
-        lo = _lanes(state, wtpl, wh, lotab, lw0, lw1, lo_first, lo_last, target)
+        lo = _lanes{suffix}(state, wtpl, wh, lotab, lw0, lw1, lo_first, lo_last, target)
         if lo >= 0:
             return group, lo
         group += LANES
@@ -106,7 +113,7 @@ def scan(state, wtpl, lotab, lw0, lw1, hi_pos, hi_len, hi_first, hi_count, lo_fi
 '''
 
 
-def _gen_lanes(skip: int = SKIP) -> str:
+def _gen_lanes(skip: int = SKIP, last: int = 13, suffix: str = "") -> str:
     """The kernel: for each low-digit value ``lo``, rounds ``skip``..60 of all lanes.
 
     ``state`` holds a, b, c, d, e, f, g, h after rounds 0..skip-1, which only see message
@@ -124,7 +131,7 @@ def _gen_lanes(skip: int = SKIP) -> str:
     emit("")
     emit("")
     emit("@njit(**_JIT)")
-    emit("def _lanes(state, wtpl, wh, lotab, lw0, lw1, lo_first, lo_last, target):")
+    emit(f"def _lanes{suffix}(state, wtpl, wh, lotab, lw0, lw1, lo_first, lo_last, target):")
     emit(f'    """Rounds {skip}..{ROUNDS - 1} for all lanes and each low-digit value ``lo``.')
     emit("")
     emit("    Returns the first ``lo`` for which some lane has e60 == target, or -1.")
@@ -141,16 +148,16 @@ def _gen_lanes(skip: int = SKIP) -> str:
     emit("    for lo in range(lo_first, lo_last + 1):")
     emit("        lw[lw0] = lotab[lo, 0]")
     emit("        lw[lw1] = lotab[lo, 1]")
-    for i in range(skip, 14):
+    for i in range(skip, last + 1):
         emit(f"        l{i} = lw[{i}]")
     emit("        lw[lw0] = 0")
     emit("        lw[lw1] = 0")
     emit("        hit = False")
     emit("        for j in range(LANES):")
     body = []
-    for i in range(skip, 14):
+    for i in range(skip, last + 1):
         body.append(f"w{i} = wh[{i}, j] | l{i}")
-    zero = {14}
+    zero = set(range(last + 1, 15))
     for t in range(ROUNDS):
         if t >= 16:
             body.extend(_schedule(t, zero))
@@ -216,7 +223,10 @@ def _round(t: int, zero: set[int]) -> list[str]:
 
 
 def generate() -> str:
-    return HEADER.format(lanes=LANES, skip=SKIP) + _gen_lanes() + SCAN
+    header = HEADER.format(lanes=LANES, skip=SKIP, short_last=SHORT_LAST)
+    general = _gen_lanes() + SCAN.replace("{suffix}", "")
+    short = _gen_lanes(last=SHORT_LAST, suffix="_short") + SCAN.replace("{suffix}", "_short")
+    return header + general + short
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,9 @@ How a range is scanned:
 3. Rounds that see only prefix words are done once per call, rounds 2..60 in the kernel,
    which compares the ``e`` register after round 60 with the target (the final ``h`` word
    minus the midstate). A match is confirmed with hashlib here (false matches: 1 in 2**32).
+   When the digits and the pad byte end by message word ``SHORT_LAST`` (the usual case: a
+   UUID token, a short challenge id), the ``_short`` kernel runs: it knows the words after
+   it are zero and skips what they would add (about 5 % faster).
 4. Whole lane groups only: a range whose ``hi`` count is not a multiple of 32 leaves the
    remainder to ``k - 1`` low digits (ten times as many ``hi`` values), down to ``k = 0``
    where at most 31 lanes are padding. :data:`CHUNK` is a multiple of 32 * 10**4, so
@@ -161,12 +164,15 @@ class SimdBackend(Backend):
         self._fallback = PythonBackend()
 
     def warm_up(self) -> float:
-        """Compile (or load from the numba cache) the kernel used for UUID tokens."""
+        """Compile (or load from the numba cache) the kernels used for UUID tokens: the
+        short one (short challenge ids) and the general one (longer ids)."""
         t0 = time.perf_counter()
-        prefix = b"deposit_token=00000000-0000-0000-0000-000000000000&challenge_id=1&secret="
-        target = hashlib.sha256(prefix + b"77").digest()
-        if self.search(prefix, target, 1, 100) != 77:
-            raise RuntimeError("simd kernel warm-up gave a wrong answer")
+        for challenge_id in ("1", "abcdefghijkl"):
+            prefix = b"deposit_token=00000000-0000-0000-0000-000000000000&challenge_id=%s&secret="
+            prefix %= challenge_id.encode()
+            target = hashlib.sha256(prefix + b"77").digest()
+            if self.search(prefix, target, 1, 100) != 77:
+                raise RuntimeError("simd kernel warm-up gave a wrong answer")
         return time.perf_counter() - t0
 
     def self_test(self) -> None:
@@ -208,7 +214,8 @@ class SimdBackend(Backend):
         words = struct.unpack(">16I", block)
         wtpl = np.array(words, dtype=np.uint32)
         state = np.array(_sha256_rounds(mid, list(words), kernel.SKIP), dtype=np.uint32)
-        scan = kernel.scan
+        # the digits and the pad byte end by word SHORT_LAST: the kernel that skips the zeros
+        scan = kernel.scan_short if (r + digits) // 4 <= kernel.SHORT_LAST else kernel.scan
         for k, hi_first, hi_count, lo_first, lo_last in _plan(
             a, b, min(MAX_LOW_DIGITS, digits - 1)
         ):

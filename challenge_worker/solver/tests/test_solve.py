@@ -242,3 +242,14 @@ def test_simd_filter_match_that_hashlib_rejects_does_not_end_the_scan(
     # one call, two full lane groups: high parts 110..141 and 142..173
     assert simd_backend.search(prefix, target, 1_100_000, 1_739_999) == secret
     assert decoy in checked
+
+
+@pytest.mark.parametrize("cid", ["1", "12", "123", "1234", "12345"])
+def test_the_short_and_the_general_kernels_meet_where_the_digits_end(backend, cid):
+    """With a UUID token the last block's tail is 8 + len(cid) bytes: secrets whose pad byte
+    lands in message word 4 take the short kernel (words 5-14 known zero), one digit more the
+    general one. Ranges start a few thousand below, so some also cross a digit boundary."""
+    for digits in (19 - 8 - len(cid), 20 - 8 - len(cid)):
+        secret = 10 ** (digits - 1) + 12_345 % 10 ** (digits - 1)
+        found = run(backend, TOKEN, cid, secret, max(1, secret - 3_000), secret + 3_000)
+        assert found.secret == secret
