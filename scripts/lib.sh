@@ -16,7 +16,13 @@ ensure_venv() {
     python3 -m venv "$ROOT/.tools/uv"
     "$ROOT/.tools/uv/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   fi
-  "$ROOT/.tools/uv/bin/uv" sync --frozen --quiet --project "$ROOT"
+  # Bytecode is compiled here, when something changed: where PYTHONDONTWRITEBYTECODE is set
+  # (some machines set it), each of the dozen processes of `make run` and of the tests would
+  # otherwise compile some 3,000 modules as it starts (Django's setup 1.8 s instead of 0.5 s).
+  "$ROOT/.tools/uv/bin/uv" sync --frozen --quiet --compile-bytecode --project "$ROOT"
+  local packages=() dir
+  for dir in "$ROOT"/*/; do [ -f "$dir/__init__.py" ] && packages+=("$dir"); done
+  "$ROOT/.venv/bin/python" -m compileall -q -j 0 "${packages[@]}" "$ROOT/bench" "$ROOT/manage.py" >/dev/null
 }
 
 compile_messages() {
