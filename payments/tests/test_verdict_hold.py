@@ -34,13 +34,15 @@ def in_flight(auth_client, user, make_event):
     return auth_client, f"/api/v1/purchases/{purchase.pk}/", purchase.pk
 
 
-def _reject_later(purchase_id, seconds: float) -> threading.Thread:
-    """The exchange's "no" for the purchase, applied `seconds` from now by another thread."""
+def _reject_later(purchase_id, seconds: float, *, user=None) -> threading.Thread:
+    """The exchange's "no" for the purchase, applied `seconds` from now by another thread;
+    with `user` instead of an id, `seconds` after the user's purchase is made."""
 
     def reject():
-        time.sleep(seconds)
         try:
-            purchase_transition(purchase_id=purchase_id, to=S.REJECTED, reason="test verdict")
+            target = purchase_id or _first_purchase_of(user)
+            time.sleep(seconds)
+            purchase_transition(purchase_id=target, to=S.REJECTED, reason="test verdict")
         finally:
             connection.close()
 
@@ -197,23 +199,14 @@ def buyer(auth_client, user, make_event):
     return auth_client, make_event().pk, user
 
 
-def _reject_their_purchase_later(user, seconds: float) -> threading.Thread:
-    """The exchange's "no" for the user's purchase, `seconds` after it is made."""
-
-    def reject():
-        try:
-            deadline = time.monotonic() + 10
-            while not (made := Purchase.objects.filter(user=user).first()):
-                assert time.monotonic() < deadline, "the purchase was never made"
-                time.sleep(0.05)
-            time.sleep(seconds)
-            purchase_transition(purchase_id=made.pk, to=S.REJECTED, reason="test verdict")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=reject)
-    thread.start()
-    return thread
+def _first_purchase_of(user, timeout: float = 10):
+    """The id of the user's purchase once it is made (None if it never is)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if made := Purchase.objects.filter(user=user).first():
+            return made.pk
+        time.sleep(0.05)
+    return None
 
 
 def _timed_buy(client, event_pk, **headers):
@@ -226,7 +219,7 @@ def _timed_buy(client, event_pk, **headers):
 
 def test_a_held_buy_answers_with_the_verdict(buyer):
     client, event_pk, user = buyer
-    verdict = _reject_their_purchase_later(user, 0.5)
+    verdict = _reject_later(None, 0.5, user=user)
 
     answer, took = _timed_buy(client, event_pk, HTTP_PREFER="wait=10")
     verdict.join()
