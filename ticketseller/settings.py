@@ -186,7 +186,7 @@ RQ_QUEUES = {
 # an admin edit invalidates them at once; purchases do not, so this bounds how stale the
 # "seats left" of the catalogue may be (events/catalogue_cache.py, docs/performance.md).
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 2)
-# Polls one web process holds for their verdict (payments/verdict_hold.py): ≤ half its threads.
+# Polls and buys a web process holds for a verdict (payments/verdict_hold.py): ≤ half its threads
 PURCHASE_WAIT_MAX_HELD = env_int("PURCHASE_WAIT_MAX_HELD", 12)
 
 # --- Auth -----------------------------------------------------------------------------------
