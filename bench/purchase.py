@@ -64,10 +64,10 @@ def buy_and_wait(token: str, event_pk: int, poll: float = 0.01, *, hold_buy: boo
     in_room = time.perf_counter() - started
     pace: dict = {}
     page = poll == PAGE_POLL_SECONDS
+    hold = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page else {}
     # `hold_buy`: as an API client that only wants the outcome, the buy itself is held
-    hold = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page and hold_buy else {}
     status, body = call("POST", "/api/v1/purchases/", {"event": event_pk, "quantity": 1}, token,
-                        headers={**headers, **hold}, pace=pace)  # fmt: skip
+                        headers={**headers, **(hold if hold_buy else {})}, pace=pace)  # fmt: skip
     outcome = {NO_ANSWER: "no answer", 201: ""}.get(status, "5xx" if status >= 500 else "refused")
     if outcome:
         return time.perf_counter() - started, outcome, str(body), in_room
@@ -75,7 +75,7 @@ def buy_and_wait(token: str, event_pk: int, poll: float = 0.01, *, hold_buy: boo
         return time.perf_counter() - started, body["status"], body["id"], in_room
     purchase_id, seen = body["id"], {}
     # The page asks at once, to be held until the verdict; then at the server's pace.
-    hold, first = {"Prefer": f"wait={PAGE_HOLD_SECONDS}"} if page else {}, True
+    first = True
     while True:
         if not page:
             time.sleep(poll)
