@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import signal
 import threading
 import time
 
@@ -54,7 +55,8 @@ class ChallengeWorker(WorkerMixin, SimpleWorker):
 
     def bootstrap(self, *args, **kwargs):
         # Warm up before registering: a worker counts as alive only once it can solve.
-        self.prepare_solver()
+        with _stop_ends_warm_up(self.name):
+            self.prepare_solver()
         super().bootstrap(*args, **kwargs)
         self.start_liveness()
 
@@ -63,6 +65,7 @@ class ChallengeWorker(WorkerMixin, SimpleWorker):
         super().teardown()
 
     def prepare_solver(self) -> runtime.WorkerRuntime:
+        log.info("worker %s: warming up its solver", self.name)
         t0 = time.perf_counter()
         backend = get_backend(settings.SOLVER_BACKEND)
         warm = backend.warm_up()
@@ -138,3 +141,27 @@ class ChallengeWorker(WorkerMixin, SimpleWorker):
 def _close_old_connections() -> None:
     if not connection.in_atomic_block:  # never inside a test's transaction
         close_old_connections()
+
+
+@contextlib.contextmanager
+def _stop_ends_warm_up(name: str):
+    """Ctrl-C or SIGTERM while the solver warms up (a fresh clone compiles its kernels for
+    seconds) ends the process with status 0. RQ installs its own handlers only after
+    `bootstrap`: until then SIGINT raised KeyboardInterrupt and the SIGTERM honcho or Docker
+    sends next killed the process by default."""
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stop(signum, _frame):
+        for sig in signals:  # the next signal (honcho's SIGTERM) must not cut the exit short
+            signal.signal(sig, signal.SIG_IGN)
+        log.info("worker %s: stopped while warming up (%s)", name, signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    if threading.current_thread() is not threading.main_thread():  # signals are the main's
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    yield  # warmed up: RQ's handlers come next (not restored on the way out of a stop)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
