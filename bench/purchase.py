@@ -91,14 +91,17 @@ def buy_and_wait(token: str, event_pk: int, poll: float = 0.01, *, hold_buy: boo
 
 def admission(token: str, event_pk: int) -> dict:
     """Pass through the event's waiting room as a page does: join, then wait for the turn
-    polling no faster than `retry_after`. With the room off, joining admits at once."""
-    path = f"/api/v1/events/{event_pk}/queue/"
+    polling no faster than `retry_after`, each poll asking to be held until admitted (near
+    the turn the server does; then the next poll follows 1 s later). With the room off,
+    joining admits at once."""
+    path, pace = f"/api/v1/events/{event_pk}/queue/", {}
     status, ticket = call("POST", path, token=token)
     if status == 404:  # a stack without a waiting room
         return {}
     while status == 200 and not ticket["admitted"]:
-        time.sleep(max(float(ticket.get("retry_after") or 1), PAGE_POLL_SECONDS))
-        status, ticket = call("GET", path, token=token)
+        time.sleep(1 if pace.get("held") else max(float(ticket["retry_after"] or 1), 0.5))
+        status, ticket = call("GET", path, token=token, pace=pace,
+                              headers={"Prefer": f"wait={PAGE_HOLD_SECONDS}"})  # fmt: skip
     token_value = ticket.get("admission_token") if status == 200 else None
     return {"Admission-Token": token_value} if token_value else {}
 

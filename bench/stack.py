@@ -48,13 +48,15 @@ def call(method: str, path: str, body=None, token: str | None = None, *, base: s
 
     `seen` (a dict kept by the caller) makes it a browser's conditional GET: the last ETag
     goes out as If-None-Match, and a 304 answers the body kept from before. `pace` (a dict)
-    gets the answer's `X-Poll-Interval` in seconds under "seconds" (None without one)."""
+    gets the answer's `X-Poll-Interval` in seconds under "seconds" (None without one), and
+    under "held" whether the server says it held the answer (`Preference-Applied`)."""
     headers = dict(headers or {})
     if seen and seen.get("etag"):
         headers["If-None-Match"] = seen["etag"]
-    status, answer, etag, interval = _call(method, path, body, token, base, headers, timeout)
+    status, answer, etag, interval, held = _call(method, path, body, token, base, headers,
+                                                 timeout)  # fmt: skip
     if pace is not None:
-        pace["seconds"] = float(interval) if interval else None
+        pace.update(seconds=float(interval) if interval else None, held=bool(held))
     with _REQUESTS_LOCK:
         REQUESTS[(method, re.sub(r"/[0-9a-f-]{3,}/", "/{id}/", path), status)] += 1
     if seen is not None:
@@ -74,13 +76,14 @@ def _call(method, path, body, token, base, headers, timeout):
         response = _HTTP.request(method, base + path, body=data, headers=headers,
                                  timeout=timeout)  # fmt: skip
     except (urllib3.exceptions.HTTPError, OSError) as exc:  # refused, reset, timed out
-        return NO_ANSWER, {"error": str(exc)}, None, None
+        return NO_ANSWER, {"error": str(exc)}, None, None, None
     try:
         answer = json.loads(response.data or b"null")
     except ValueError:  # an HTML error page
         answer = {"raw": response.data[:200].decode(errors="replace")}
     etag = response.headers.get("ETag") if response.status < 300 else None
-    return response.status, answer, etag, response.headers.get("X-Poll-Interval")
+    return (response.status, answer, etag, response.headers.get("X-Poll-Interval"),
+            response.headers.get("Preference-Applied"))  # fmt: skip
 
 
 def sh(script: str, *args: str, env=None) -> str:
@@ -248,19 +251,33 @@ class Stack:
         return [pid for pid, k, _stat in self._processes() if k == kind]
 
     def _processes(self):
-        """(pid, kind, /proc stat line) of each live process of the stack."""
+        """(pid, kind, /proc stat line) of each live process of the stack.
+
+        Every process of the stack carries VAR_DIR in its environment, but for Redis and
+        PostgreSQL: they write their process titles over it. Redis is the one listening on
+        the stack's port (its title says so); PostgreSQL, the server of the stack's data
+        folder and its children."""
         marker = f"VAR_DIR={self.var}\0".encode()
+        redis_title = f":{PORTS['REDIS_PORT']}".encode()
+        found, postmaster = [], None
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
-            try:  # every process of the stack carries VAR_DIR in its environment
-                if marker not in (proc / "environ").read_bytes():
-                    continue
+            try:
+                environ = (proc / "environ").read_bytes()
                 stat = (proc / "stat").read_text()
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
             except OSError:
                 continue
-            yield int(proc.name), _process_kind(cmdline), stat
+            if self._pg_data and str(self._pg_data).encode() in cmdline:
+                postmaster = proc.name
+            ours = marker in environ or (b"redis-server" in cmdline and redis_title in cmdline)
+            found.append((proc.name, ours, cmdline.decode(errors="replace"), stat))
+        for pid, ours, cmdline, stat in found:
+            parent = stat.rsplit(")", 1)[1].split()[1]
+            if ours or postmaster in (pid, parent):
+                kind = "postgresql" if postmaster in (pid, parent) else _process_kind(cmdline)
+                yield int(pid), kind, stat
 
     def query(self, code: str):
         """Run `code` with Django on the stack's database; it prints one JSON line."""

@@ -1,15 +1,17 @@
 """The waiting room's API (docs/api.md, "Waiting room"): join an event's line, then poll it."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.line_hold import line_hold_wait
 from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
 from ticketseller.api.errors import ErrorSerializer
+from ticketseller.api.prefer import preference_applied, requested_wait
 from ticketseller.api.serializers import Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 from ticketseller.statements import select
@@ -42,6 +44,15 @@ def _event(pk: int) -> Event:
     return event
 
 
+_PREFER_WAIT = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    description="`wait=N` (seconds, at most 10): when your estimated wait is at most N, hold "
+    "the answer until you are admitted or N seconds pass (`Preference-Applied` says it was).",
+)
+
+
 @extend_schema(tags=["events"])
 class EventQueueApi(APIView):
     """An event's waiting room. Every client may, and under load must, pass through it
@@ -64,6 +75,7 @@ class EventQueueApi(APIView):
         return _answer(waiting_room_join(user=request.user, event=_event(pk)))
 
     @extend_schema(
+        parameters=[_PREFER_WAIT],
         responses={
             200: QueueTicketSerializer,
             401: ErrorSerializer,
@@ -72,8 +84,12 @@ class EventQueueApi(APIView):
         },
     )
     def get(self, request, pk: int):
-        """Your place in the line. Poll no faster than `retry_after` seconds."""
-        ticket = waiting_room_poll(user=request.user, event=_event(pk))
+        """Your place in the line. Poll no faster than `retry_after` seconds; with
+        `Prefer: wait=N`, near your turn, the answer waits until you are admitted."""
+        event = _event(pk)
+        ticket = waiting_room_poll(user=request.user, event=event)
         if ticket is None:
             raise NotFound(_("You have not joined this event's line."))
-        return _answer(ticket)
+        wait = requested_wait(request.headers.get("Prefer"))
+        ticket, held = line_hold_wait(user=request.user, event=event, ticket=ticket, seconds=wait)
+        return preference_applied(_answer(ticket), wait) if held else _answer(ticket)

@@ -3,11 +3,9 @@
 When buyers arrive faster than the pipeline validates purchases, they queue here instead of
 being refused: each gets a number in arrival order, and the room admits numbers as the
 pipeline makes room (fewer than WAITING_ROOM_MAX_IN_FLIGHT purchases in flight), at most
-WAITING_ROOM_RATE per second. Admitting by what is in flight (Little's law: latency =
-in flight / throughput) keeps an admitted buyer's wait short whatever the machine sustains,
-where a fixed rate above it would pile purchases up behind the workers. The gauge counts
-purchases, so buyers admitted but not yet buying are unseen for a moment: the overshoot is
-at most WAITING_ROOM_RATE x that moment (the gauge is read every 0.5 s per process). An
+WAITING_ROOM_RATE per second. Admitting by what is in flight (Little's law) keeps an admitted
+buyer's wait short whatever the machine sustains. The gauge of purchases in flight is read
+every 0.5 s per process, and afresh after a purchase turns final (events/line_hold.py). An
 admitted buyer gets a signed admission token (user, event, time) that the purchase
 endpoints check while the room is on.
 
@@ -58,18 +56,17 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 from redis import Redis
 from redis.exceptions import RedisError
 
+from events.admission_tokens import admission_token_issue, admission_token_problem
 from events.errors import AdmissionRequired
 from events.models import Event
 
 log = logging.getLogger(__name__)
 
-TOKEN_SALT = "events.waiting_room.admission"
 #: After a Redis error, the room leaves Redis alone for this long (seconds) in this process.
 PAUSE_AFTER_ERROR = 5.0
 _down_until: dict[str, float] = {}
@@ -187,9 +184,10 @@ class QueueTicket:
     admission_token: str | None
     estimated_wait_seconds: int
     retry_after: int
+    number: int = 0  # the holder's number in arrival order (0: unknown); not shown to clients
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "number"}
 
 
 # --- Services -------------------------------------------------------------------------------
@@ -200,7 +198,8 @@ def waiting_room_join(*, user, event: Event) -> QueueTicket:
     found = _line(event_pk=event.pk, user_id=user.pk, join=True, staff_on=_staff_on(event))
     if found is None:  # Redis away: fail open
         return _ticket(user_id=user.pk, event_pk=event.pk, position=0)
-    return _ticket(user_id=user.pk, event_pk=event.pk, position=found[1], rate=found[3] / 1000)
+    return _ticket(user_id=user.pk, event_pk=event.pk, position=found[1], rate=found[3] / 1000,
+                   number=found[0])  # fmt: skip
 
 
 def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
@@ -212,7 +211,8 @@ def waiting_room_poll(*, user, event: Event) -> QueueTicket | None:
     number, position, _on, rate = found
     if number < 0:
         return None
-    return _ticket(user_id=user.pk, event_pk=event.pk, position=position, rate=rate / 1000)
+    return _ticket(user_id=user.pk, event_pk=event.pk, position=position, rate=rate / 1000,
+                   number=number)  # fmt: skip
 
 
 def waiting_room_is_on(*, event: Event) -> bool:
@@ -239,29 +239,6 @@ def waiting_room_admission_check(*, user, event_pk: int, token: str | None) -> N
     raise AdmissionRequired(details={"queue_url": queue_url(event_pk), "token": problem})
 
 
-# --- Admission tokens -----------------------------------------------------------------------
-
-
-def admission_token_issue(*, user_id: int, event_pk: int) -> str:
-    return signing.dumps({"u": user_id, "e": event_pk}, salt=TOKEN_SALT)
-
-
-def admission_token_problem(*, token: str | None, user_id: int, event_pk: int) -> str | None:
-    """None when `token` admits this user to this event now, else why not: "missing",
-    "expired" or "invalid" (forged, or another user's or event's)."""
-    if not token:
-        return "missing"
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.WAITING_ROOM_TOKEN_SECONDS)
-    except signing.SignatureExpired:
-        return "expired"
-    except signing.BadSignature:
-        return "invalid"
-    if data != {"u": user_id, "e": event_pk}:
-        return "invalid"
-    return None
-
-
 def queue_url(event_pk: int) -> str:
     return reverse("event-queue", args=[event_pk])
 
@@ -276,14 +253,15 @@ def _staff_on(event: Event) -> bool:
     return event.on_sale_at <= timezone.now() < event.on_sale_at + window
 
 
-def _ticket(*, user_id: int, event_pk: int, position: int, rate: float = 0.0) -> QueueTicket:
+def _ticket(*, user_id: int, event_pk: int, position: int, rate: float = 0.0,
+            number: int = 0) -> QueueTicket:  # fmt: skip
     """`rate`: admissions per second observed lately (the configured rate when unknown)."""
     if position <= 0:
         token = admission_token_issue(user_id=user_id, event_pk=event_pk)
-        return QueueTicket(0, True, token, 0, 1)
+        return QueueTicket(0, True, token, 0, 1, number)
     rate = min(rate or settings.WAITING_ROOM_RATE, settings.WAITING_ROOM_RATE)
     wait = math.ceil(position / max(rate, 0.2))  # a stalled pipeline: a long, finite guess
-    return QueueTicket(position, False, None, wait, _poll_interval(wait))
+    return QueueTicket(position, False, None, wait, _poll_interval(wait), number)
 
 
 def _poll_interval(wait: int) -> int:
@@ -355,6 +333,11 @@ def waiting_room_in_flight() -> int | None:
     if now - _gauge_memo.get("at", -1e9) > GAUGE_MEMO_SECONDS:
         _gauge_memo.update(value=_load_gauge(), at=now)
     return int(_gauge_memo["value"])
+
+
+def waiting_room_gauge_stale() -> None:
+    """A purchase turned final: the next admission reads the gauge afresh."""
+    _gauge_memo.clear()
 
 
 def _allowance() -> int:

@@ -29,10 +29,11 @@ from payments.selectors import (
     purchase_version,
 )
 from payments.services import purchase_apply_verdict, purchase_create, verdict_applied
-from payments.verdict_hold import VerdictHold, requested_wait
+from payments.verdict_hold import VerdictHold
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
+from ticketseller.api.prefer import requested_wait
 from ticketseller.api.serializers import ModelSerializer, Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 

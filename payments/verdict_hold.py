@@ -3,9 +3,9 @@
 
 A poll that answers "not yet" costs the web about what a step of the purchase does, and a
 page polling every X-Poll-Interval sees the verdict up to that late. A client that sends
-`Prefer: wait=N` has its answer held until the purchase reaches a final state or N seconds
-(at most WAIT_MAX_SECONDS) pass: one request where there were several, and the verdict
-shown the moment it is given.
+`Prefer: wait=N` (ticketseller/api/prefer.py) has its answer held until the purchase reaches
+a final state or N seconds (at most 10) pass: one request where there were several, and the
+verdict shown the moment it is given.
 
 Whoever applies a final state publishes the purchase's id on CHANNEL after the commit. Each
 web process keeps one subscription, on a thread of its own, and wakes the requests held for
@@ -29,6 +29,7 @@ from django.conf import settings
 from redis import Redis
 from redis.exceptions import RedisError
 
+from ticketseller.api.prefer import preference_applied
 from ticketseller.queues import queue_connection
 
 if TYPE_CHECKING:
@@ -37,22 +38,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "purchases:final"
-WAIT_MAX_SECONDS = 10  # under every proxy's read timeout (CloudFront's 30 s, the ALB's 60 s)
 RESUBSCRIBE_SECONDS = 1.0
 # A held request wakes this often to see whether its process is shutting down: gunicorn's
 # threads are joined as the process exits, and a held one must not delay that.
 SLICE_SECONDS = 0.25
-
-
-def requested_wait(prefer: str | None) -> int:
-    """The seconds a `Prefer` header's `wait` preference asks for (0 without one), at most
-    WAIT_MAX_SECONDS. Preferences the server does not know are ignored, as RFC 7240 says."""
-    for preference in (prefer or "").split(","):
-        name, _, value = preference.split(";", 1)[0].partition("=")
-        if name.strip().lower() == "wait":
-            value = value.strip().strip('"')
-            return min(int(value), WAIT_MAX_SECONDS) if value.isdigit() else 0
-    return 0
 
 
 def purchase_final_announce(*, purchase_id: uuid.UUID | str) -> None:
@@ -71,6 +60,7 @@ class _Subscription:
         self._lock = threading.Lock()
         self._held: dict[str, set[threading.Event]] = {}
         self._count = 0
+        self.watchers: set[Callable[[], None]] = set()  # told of every verdict (see finals_watch)
         self.ready = threading.Event()
         threading.Thread(target=self._run, name="purchase-verdicts", daemon=True).start()
 
@@ -101,6 +91,8 @@ class _Subscription:
                 events = list(self._held.get(purchase_id, ()))
         for event in events:
             event.set()
+        for watcher in list(self.watchers):
+            watcher()
 
     def _run(self) -> None:
         while True:
@@ -144,6 +136,16 @@ def _subscription() -> _Subscription:
     return subscription
 
 
+def finals_watch(watcher: Callable[[], None]) -> bool:
+    """Have `watcher()` called, on the subscription's thread, whenever a purchase turns final
+    (and when the subscription is lost: an announcement may be missed). Whether the
+    subscription is up. The waiting room's held polls use it (events/line_hold.py): a final
+    purchase makes room in the pipeline."""
+    subscription = _subscription()
+    subscription.watchers.add(watcher)
+    return subscription.ready.wait(timeout=0.05)  # a fresh process subscribes
+
+
 class VerdictHold:
     """Holds a request until the purchase's verdict is announced or `seconds` pass.
 
@@ -177,9 +179,7 @@ class VerdictHold:
 
     def applied(self, response):
         """The answer, with `Preference-Applied` when it was held (RFC 7240)."""
-        if self.granted:
-            response["Preference-Applied"] = f"wait={self.seconds}"
-        return response
+        return preference_applied(response, self.seconds) if self.granted else response
 
     def wait(self) -> bool:
         """Block until the verdict (True) or the end of the wait (False)."""

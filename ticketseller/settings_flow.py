@@ -44,6 +44,9 @@ WAITING_ROOM_ON_SALE_SECONDS = env_int("WAITING_ROOM_ON_SALE_SECONDS", 3600)
 # anyone still waits. 0 disables the automatic switch.
 WAITING_ROOM_AUTO_ARRIVALS = env_int("WAITING_ROOM_AUTO_ARRIVALS", 60)
 WAITING_ROOM_AUTO_SECONDS = env_int("WAITING_ROOM_AUTO_SECONDS", 300)
+# Line polls one web process holds until their buyer is admitted (`Prefer: wait`), each
+# keeping a server thread: with PURCHASE_WAIT_MAX_HELD, at most half of gunicorn's threads.
+WAITING_ROOM_MAX_HELD = env_int("WAITING_ROOM_MAX_HELD", 4)
 # The line's keys outlive the last join or poll by this long, then Redis forgets them.
 WAITING_ROOM_KEY_SECONDS = env_int("WAITING_ROOM_KEY_SECONDS", 6 * 3600)
 # The longest poll interval (retry_after) the room asks of someone far back in the line.

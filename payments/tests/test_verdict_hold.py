@@ -15,7 +15,7 @@ from payments.models import Purchase, PurchaseStatus
 from payments.services import purchase_create
 from payments.services.flow import purchase_transition
 from payments.tests.test_faults_redis import pausable_redis  # noqa: F401 (a fixture)
-from payments.verdict_hold import WAIT_MAX_SECONDS, requested_wait
+from ticketseller.api.prefer import WAIT_MAX_SECONDS, requested_wait
 from ticketseller.queues import queue_connection
 from wallet.services import wallet_deposit
 

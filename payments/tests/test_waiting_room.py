@@ -8,7 +8,7 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from events.waiting_room import TOKEN_SALT, admission_token_issue
+from events.admission_tokens import TOKEN_SALT, admission_token_issue
 from payments.models import Purchase
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_flushed")]

@@ -34,6 +34,9 @@ def test_the_line_page_admits_by_itself_and_the_buy_form_buys(
     page.fill("#id_password", "una-clave-larga-99")
     page.locator("[data-testid=login-form] button[type=submit]").click()
     page.goto(f"{live_server.url}/events/{event.pk}/")
+    polls = []  # the Prefer header of each poll of the line's JSON
+    line = f"/api/v1/events/{event.pk}/queue/"
+    page.on("request", lambda r: polls.append(r.headers.get("prefer")) if line in r.url else 0)
     page.get_by_test_id("join-line").click()
 
     expect(page).to_have_url(re.compile(rf"/events/{event.pk}/queue/$"))
@@ -48,3 +51,4 @@ def test_the_line_page_admits_by_itself_and_the_buy_form_buys(
 
     expect(page).to_have_url(re.compile(r"/purchases/[0-9a-f-]{36}/$"))
     assert Purchase.objects.filter(user=shopper, event=event).count() == 1
+    assert polls and set(polls) == {"wait=10"}  # each asked to be held until admitted

@@ -1,11 +1,14 @@
 // The waiting room page: poll the line's JSON at the pace the server asks (retry_after),
 // slower while the tab is hidden, and reload once admitted so the buy form (with its
 // admission token) is rendered by the server. The place in line does not depend on polling:
-// admission advances with time on the server.
+// admission advances with time on the server. Each poll asks to be held until admitted
+// (`Prefer: wait`): near the turn the server answers the moment the buyer is let in, and
+// after such a held answer the next poll follows a second later.
 "use strict";
 
 (function () {
   const HIDDEN_FACTOR = 3;
+  const HOLD_SECONDS = 10;
 
   function watch(node) {
     const position = node.querySelector("[data-role=position]");
@@ -21,7 +24,7 @@
     const tick = async () => {
       try {
         const response = await fetch(node.dataset.url, {
-          headers: { Accept: "application/json" },
+          headers: { Accept: "application/json", Prefer: `wait=${HOLD_SECONDS}` },
           credentials: "same-origin",
         });
         if (response.ok) {
@@ -32,7 +35,7 @@
           }
           position.textContent = ticket.position;
           wait.textContent = waitText.replace("{seconds}", ticket.estimated_wait_seconds);
-          retry = ticket.retry_after;
+          retry = response.headers.get("Preference-Applied") ? 1 : ticket.retry_after;
         } else if (response.status === 404) {
           window.location.reload(); // the line was forgotten: the page offers to join again
           return;

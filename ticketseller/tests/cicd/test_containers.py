@@ -349,17 +349,20 @@ def test_make_run_serves_the_web_with_a_real_wsgi_server_as_production_does():
 
 
 def test_every_web_server_has_threads_to_spare_beside_the_polls_it_holds():
-    """A purchase poll held until its verdict (`Prefer: wait`) keeps a server thread; a web
-    process holds at most PURCHASE_WAIT_MAX_HELD (the settings' default for `make run`, the
-    image's own value elsewhere), and as many threads again answer the rest."""
+    """A purchase poll held until its verdict and a line poll held until admitted
+    (`Prefer: wait`) each keep a server thread; a web process holds at most
+    PURCHASE_WAIT_MAX_HELD + WAITING_ROOM_MAX_HELD (the settings' defaults for `make run`,
+    the image's own values elsewhere), and as many threads again answer the rest."""
     from django.conf import settings
 
     image_env = " ".join(args for word, args in _instructions("Dockerfile.web") if word == "ENV")
-    (image_held,) = re.findall(r"PURCHASE_WAIT_MAX_HELD=(\d+)", image_env)
+    names = ("PURCHASE_WAIT_MAX_HELD", "WAITING_ROOM_MAX_HELD")
+    image_held = sum(int(re.findall(rf"{name}=(\d+)", image_env)[0]) for name in names)
     for where, words in _http_servers().items():
         if "ticketseller.wsgi:application" not in words:
             continue  # the master holds nothing
         threads = words[words.index("--threads") + 1]
         threads = int(threads.split(":-")[1].rstrip("}") if ":-" in threads else threads)
-        held = settings.PURCHASE_WAIT_MAX_HELD if "Procfile" in where else int(image_held)
+        ours = sum(getattr(settings, name) for name in names)
+        held = ours if "Procfile" in where else image_held
         assert threads >= 2 * held, where
