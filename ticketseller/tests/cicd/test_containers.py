@@ -366,3 +366,18 @@ def test_every_web_server_has_threads_to_spare_beside_the_polls_it_holds():
         ours = sum(getattr(settings, name) for name in names)
         held = ours if "Procfile" in where else image_held
         assert threads >= 2 * held, where
+
+
+def test_a_stop_while_the_web_still_syncs_the_catalogue_ends_it_with_status_0():
+    """Ctrl-C makes honcho send SIGTERM to each process group. Before gunicorn takes over its
+    shell, the web's shell runs the catalogue sync (here a sleep in its place): the shell must
+    end with 0, not be killed by the signal."""
+    shell_part = PROCFILE["web"].split(" && exec ", 1)[0]
+    command = shell_part.replace(".venv/bin/python manage.py sync_events --wait 30", "sleep 30")
+    assert command != shell_part
+    process = subprocess.Popen(["/bin/sh", "-c", command], start_new_session=True)
+    try:
+        process.wait(timeout=0.5)  # it must still be running
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 15)
+    assert process.wait(timeout=5) == 0
