@@ -336,8 +336,9 @@ def waiting_room_in_flight() -> int | None:
 
 
 def waiting_room_gauge_stale() -> None:
-    """A purchase turned final: the next admission reads the gauge afresh."""
-    _gauge_memo.clear()
+    """A purchase turned final: the next admission reads the gauge afresh. (The reading is
+    kept: a request thread may be between checking its age and reading it.)"""
+    _gauge_memo["at"] = -math.inf
 
 
 def _allowance() -> int:

@@ -3,6 +3,8 @@ they are admitted, woken when a purchase turns final (events/line_hold.py), on t
 and PostgreSQL."""
 
 import datetime as dt
+import os
+import signal
 import threading
 import time
 
@@ -14,12 +16,24 @@ from events import waiting_room
 from events.line_hold import _Holds
 from payments.models import Purchase, PurchaseStatus
 from payments.services.flow import purchase_transition
+from payments.tests.stack import start_redis
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the room is made by another thread
     pytest.mark.usefixtures("requires_postgres", "redis_flushed"),
 ]
 BUY = "/api/v1/purchases/"
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """The pid of a Redis of our own for the room (settings.REDIS_URL), which a test may pause;
+    the queues and the verdicts' announcements stay on the test Redis."""
+    process, settings.REDIS_URL = start_redis(tmp_path / "redis")
+    yield process.pid
+    os.kill(process.pid, signal.SIGCONT)
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -90,6 +104,18 @@ def test_a_held_poll_nobody_makes_room_for_answers_when_its_wait_is_up(full_pipe
     assert answer["Preference-Applied"] == "wait=1"
     assert answer["Retry-After"] == str(answer.json()["retry_after"])
     assert 1 <= took < 2.5
+
+
+def test_a_held_poll_answers_within_its_wait_when_the_rooms_redis_stalls(own_redis, full_pipeline):
+    """The room fails open (it admits) when Redis does not answer in time, held or not."""
+    queue, third = full_pipeline
+    threading.Timer(0.3, os.kill, (own_redis, signal.SIGSTOP)).start()
+
+    answer, took = _timed_get(third, queue, HTTP_PREFER="wait=5")
+
+    assert answer.status_code == 200
+    assert answer.json()["admitted"] is True and answer.json()["admission_token"]
+    assert took < 3  # its next check (1 s) waited the room's Redis timeout (0.5 s), not 5 s
 
 
 def test_without_the_preference_the_poll_is_answered_at_once(full_pipeline):
