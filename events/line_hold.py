@@ -25,10 +25,9 @@ from django.conf import settings
 
 from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_gauge_stale, waiting_room_poll
+from ticketseller.api.prefer import SLICE_SECONDS
 
 RECHECK_SECONDS = 1.0
-# A held poll wakes this often to see whether its process is shutting down.
-SLICE_SECONDS = 0.25
 
 #: `watch(callback)`: have `callback()` called whenever a purchase turns final; returns
 #: whether it can now (its subscription is up). Registered by payments when it is ready.

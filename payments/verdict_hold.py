@@ -29,7 +29,7 @@ from django.conf import settings
 from redis import Redis
 from redis.exceptions import RedisError
 
-from ticketseller.api.prefer import preference_applied
+from ticketseller.api.prefer import SLICE_SECONDS, preference_applied
 from ticketseller.queues import queue_connection
 
 if TYPE_CHECKING:
@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "purchases:final"
 RESUBSCRIBE_SECONDS = 1.0
-# A held request wakes this often to see whether its process is shutting down: gunicorn's
-# threads are joined as the process exits, and a held one must not delay that.
-SLICE_SECONDS = 0.25
 
 
 def purchase_final_announce(*, purchase_id: uuid.UUID | str) -> None:

@@ -6,17 +6,15 @@ import datetime as dt
 import os
 import signal
 import threading
-import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from events import waiting_room
 from events.line_hold import _Holds
-from payments.models import Purchase, PurchaseStatus
-from payments.services.flow import purchase_transition
+from payments.models import Purchase
 from payments.tests.stack import start_redis
+from payments.tests.test_verdict_hold import _reject_later, _timed_get
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the room is made by another thread
@@ -60,31 +58,9 @@ def full_pipeline(settings, client_for, make_event):
     waiting_room.GAUGE_MEMO_SECONDS = saved
 
 
-def _finish_one_later(seconds: float) -> threading.Thread:
-    """The exchange's "no" for the oldest purchase, `seconds` from now, from another thread."""
-
-    def finish():
-        try:
-            time.sleep(seconds)
-            oldest = Purchase.objects.order_by("created_at").first()
-            purchase_transition(purchase_id=oldest.pk, to=PurchaseStatus.REJECTED, reason="test")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=finish)
-    thread.start()
-    return thread
-
-
-def _timed_get(client, url, **headers):
-    started = time.monotonic()
-    answer = client.get(url, **headers)
-    return answer, time.monotonic() - started
-
-
 def test_a_held_poll_admits_the_moment_a_purchase_makes_room(full_pipeline):
     queue, third = full_pipeline
-    verdict = _finish_one_later(0.5)
+    verdict = _reject_later(Purchase.objects.order_by("created_at").first().pk, 0.5)
 
     answer, took = _timed_get(third, queue, HTTP_PREFER="wait=5")
     verdict.join()

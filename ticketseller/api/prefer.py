@@ -4,6 +4,9 @@ waiting room's poll (events/line_hold.py) read it here."""
 
 #: Under every proxy's read timeout (CloudFront's 30 s, the ALB's 60 s).
 WAIT_MAX_SECONDS = 10
+#: A held request wakes this often to see whether its process is shutting down: gunicorn's
+#: threads are joined as the process exits, and a held one must not delay that.
+SLICE_SECONDS = 0.25
 
 
 def requested_wait(prefer: str | None) -> int:
