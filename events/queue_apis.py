@@ -1,7 +1,7 @@
 """The waiting room's API (docs/api.md, "Waiting room"): join an event's line, then poll it."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from events.line_hold import line_hold_wait
 from events.models import Event
 from events.waiting_room import QueueTicket, waiting_room_join, waiting_room_poll
 from ticketseller.api.errors import ErrorSerializer
-from ticketseller.api.prefer import preference_applied, requested_wait
+from ticketseller.api.prefer import prefer_wait_parameter, preference_applied, requested_wait
 from ticketseller.api.serializers import Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 from ticketseller.statements import select
@@ -44,12 +44,9 @@ def _event(pk: int) -> Event:
     return event
 
 
-_PREFER_WAIT = OpenApiParameter(
-    "Prefer",
-    str,
-    OpenApiParameter.HEADER,
-    description="`wait=N` (seconds, at most 10): when your estimated wait is at most N, hold "
-    "the answer until you are admitted or N seconds pass (`Preference-Applied` says it was).",
+_PREFER_WAIT = prefer_wait_parameter(
+    "when your estimated wait is at most N, hold the answer until you are admitted or N "
+    "seconds pass (`Preference-Applied` says it was)."
 )
 
 

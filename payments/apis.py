@@ -33,7 +33,7 @@ from payments.verdict_hold import VerdictHold
 from ticketseller.api.errors import ErrorSerializer, error_body
 from ticketseller.api.fields import WholeNumberField
 from ticketseller.api.idempotency import idempotency_key_from
-from ticketseller.api.prefer import requested_wait
+from ticketseller.api.prefer import prefer_wait_parameter, requested_wait
 from ticketseller.api.serializers import ModelSerializer, Serializer
 from ticketseller.api.token_memory import POLL_AUTHENTICATION
 
@@ -86,12 +86,8 @@ _ADMISSION = OpenApiParameter(
     description="The `admission_token` of the event's waiting room (`/api/v1/events/{id}/queue/`)."
     " Required while the room is on for the event.",
 )
-_PREFER_WAIT = OpenApiParameter(
-    "Prefer",
-    str,
-    OpenApiParameter.HEADER,
-    description="`wait=N` (seconds, at most 10): hold the answer until the purchase is final "
-    "or N seconds pass.",
+_PREFER_WAIT = prefer_wait_parameter(
+    "hold the answer until the purchase is final or N seconds pass."
 )
 
 

@@ -2,6 +2,8 @@
 happens or N seconds pass. The purchase's poll and buy (payments/verdict_hold.py) and the
 waiting room's poll (events/line_hold.py) read it here."""
 
+from drf_spectacular.utils import OpenApiParameter
+
 #: Under every proxy's read timeout (CloudFront's 30 s, the ALB's 60 s).
 WAIT_MAX_SECONDS = 10
 #: A held request wakes this often to see whether its process is shutting down: gunicorn's
@@ -24,3 +26,14 @@ def preference_applied(response, seconds: int):
     """`response` with `Preference-Applied: wait=N`: its answer was held (RFC 7240)."""
     response["Preference-Applied"] = f"wait={seconds}"
     return response
+
+
+def prefer_wait_parameter(held_until: str) -> OpenApiParameter:
+    """The `Prefer` header in an endpoint's OpenAPI description; `held_until` says what the
+    answer waits for."""
+    return OpenApiParameter(
+        "Prefer",
+        str,
+        OpenApiParameter.HEADER,
+        description=f"`wait=N` (seconds, at most {WAIT_MAX_SECONDS}): {held_until}",
+    )
