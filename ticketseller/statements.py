@@ -1,4 +1,4 @@
-"""Hot reads as SELECTs written once per process and read back into model instances.
+"""Hot reads and writes as statements written once per process.
 
 Building a query with the ORM (filters, compiler, SQL) costs several times what the database
 spends answering a primary-key read; on a path polled twice a second per buyer that is most
@@ -6,6 +6,14 @@ of the request. A `Select` is made from the model's metadata (so a renamed colum
 drift from it), prepares its parameters and converts its columns exactly as the ORM does
 (`get_db_prep_value`, the backend's and the field's converters), and returns instances built
 by `Model.from_db`, as a queryset would: fields left out are deferred, not missing.
+
+An `Update` is the same for the writes every purchase makes several times (a transition, a
+claim): `UPDATE ... SET` the named columns `WHERE` some equal values, prepared as the ORM's
+`update()` prepares them (`get_db_prep_save`). `saved(instance, fields)` is
+`instance.save(update_fields=fields)` through one: the same `pre_save` (`auto_now`), the same
+error when no row matched, but no `pre_save`/`post_save` signals (no model written this way
+has a receiver; a test checks). `inserted(instance)` is `instance.save()` of a new row
+whose auto-incremented id nobody reads (a purchase's history) or whose key it holds (a purchase).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Field, Model
 from django.db.transaction import TransactionManagementError
 
@@ -122,6 +130,79 @@ def select(
         model, sql, compared, tuple(f.attname for f in fields), converters, lock,
         tuple(_integer_range(f) for f in compared),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Update:
+    sql: str
+    fields: tuple[Field, ...]  # the columns set, in this order
+    where: tuple[Field, ...]  # each compared with "= %s", in this order
+    many: Field | None = None  # compared with "IN (...)": one placeholder per value
+    count: int = 0  # how many values `many` takes
+
+    def execute(self, values, where, many=()) -> int:
+        """Set `values` where the `where` fields equal `where` (and `many` is among `many`);
+        the number of rows changed (an `update()`'s answer)."""
+        if len(many) != self.count:
+            raise ValueError(f"this statement compares {self.count} values, not {len(many)}")
+        db = connection
+        params = [f.get_db_prep_save(v, db) for f, v in zip(self.fields, values, strict=True)]
+        params += [f.get_db_prep_value(v, db) for f, v in zip(self.where, where, strict=True)]
+        params += [self.many.get_db_prep_value(v, db) for v in many] if self.many else []
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.rowcount
+
+
+@cache
+def update(
+    model: type[Model], *, fields: tuple[str, ...], where: tuple[str, ...],
+    null: tuple[str, ...] = (), many: str = "", count: int = 0,
+) -> Update:  # fmt: skip
+    """The statement setting `model`'s `fields` (names as in `update()`) on the rows whose
+    `where` fields equal the values given, whose `null` fields are NULL and, with `many`,
+    whose `many` field is one of `count` values. Written once per process and arguments."""
+    meta, q = model._meta, connection.ops.quote_name
+    column = lambda name: q(meta.get_field(name).column)  # noqa: E731
+    sql = f"UPDATE {q(meta.db_table)} SET " + ", ".join(f"{column(n)} = %s" for n in fields)
+    conditions = [f"{column(n)} = %s" for n in where] + [f"{column(n)} IS NULL" for n in null]
+    if many:
+        conditions.append(f"{column(many)} IN ({', '.join(['%s'] * count)})")
+    sql += " WHERE " + " AND ".join(conditions)
+    return Update(
+        sql, tuple(meta.get_field(n) for n in fields), tuple(meta.get_field(n) for n in where),
+        meta.get_field(many) if many else None, count,
+    )  # fmt: skip
+
+
+def saved(instance: Model, fields) -> None:
+    """`instance.save(update_fields=fields)` through an `Update` written once per process."""
+    model = type(instance)
+    statement = update(model, fields=tuple(sorted(fields)), where=(model._meta.pk.name,))
+    values = [field.pre_save(instance, False) for field in statement.fields]  # auto_now
+    if not statement.execute(values, [instance.pk]):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@cache
+def _insert(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
+    """`INSERT` of every column but the auto-incremented key, written once per model."""
+    meta, q = model._meta, connection.ops.quote_name
+    fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+    columns = ", ".join(q(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({marks})", fields
+
+
+def inserted(instance: Model) -> None:
+    """`instance.save()` of a new row through an `INSERT` written once per process: defaults
+    and `auto_now_add` filled as `save` fills them. An auto-incremented id is not read back
+    (it stays None): for rows whose id nobody reads, or whose key the instance already holds."""
+    sql, fields = _insert(type(instance))
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    instance._state.adding, instance._state.db = False, connection.alias
 
 
 def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
-from ticketseller.statements import select
+from ticketseller.statements import saved, select
 from wallet.errors import DepositOutOfRange, InsufficientFunds
 from wallet.models import LedgerEntry, Wallet
 
@@ -68,7 +68,7 @@ def _wallet_apply(
     if new_balance < 0:
         raise InsufficientFunds(details={"balance": wallet.balance, "required": -amount})
     wallet.balance = new_balance
-    wallet.save(update_fields=["balance", "updated_at"])
+    saved(wallet, ["balance", "updated_at"])
     try:
         return LedgerEntry.objects.create(
             wallet=wallet,

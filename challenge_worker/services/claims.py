@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from challenge_worker.models import ChallengeTask, MasterJob
-from ticketseller.statements import select
+from ticketseller.statements import saved, select, update
 
 
 def _lock_job_of_task(task_id: int) -> MasterJob | None:
@@ -47,14 +47,16 @@ def challenge_tasks_claim(
         job = _lock_job_of_task(task_ids[0])
         if job is None or job.is_final:
             return []
-        current = ChallengeTask.objects.filter(
-            pk__in=task_ids, job=job, status=ChallengeTask.Status.QUEUED
-        )
-        if rq_job_id:
-            current = current.filter(rq_job_id=rq_job_id)
         worker_name = worker_name[:200]
-        if not current.update(
-            status=ChallengeTask.Status.RUNNING, worker_name=worker_name, started_at=now
+        where = {"job": job.pk, "status": ChallengeTask.Status.QUEUED}
+        if rq_job_id:
+            where["rq_job_id"] = rq_job_id
+        claim = update(
+            ChallengeTask, fields=("status", "worker_name", "started_at"), where=tuple(where),
+            many="id", count=len(task_ids),
+        )  # fmt: skip
+        if not claim.execute(
+            [ChallengeTask.Status.RUNNING, worker_name, now], where.values(), task_ids
         ):
             return []
         _job_started(job, now)
@@ -76,7 +78,7 @@ def _job_started(job: MasterJob, now) -> None:
     if job.status == MasterJob.Status.QUEUED:
         job.status = MasterJob.Status.SOLVING
         job.started_at = now
-        job.save(update_fields=["status", "started_at"])
+        saved(job, ["status", "started_at"])
 
 
 def challenge_task_claim(

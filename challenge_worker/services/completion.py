@@ -22,6 +22,7 @@ from challenge_worker.broker import (
     stop_key,
 )
 from challenge_worker.models import ChallengeTask, MasterJob
+from ticketseller.statements import saved, update
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _job_settle(job: MasterJob, tasks: list[ChallengeTask] | None = None) -> boo
     else:
         return False
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+    saved(job, ["status", "finished_at"])
     # The secrets were just read: the callback is built from them, not read again.
     callback = master_job_callback_kwargs(job=job, secrets=solved)
     transaction.on_commit(partial(_enqueue_callback, job.pk, callback))
@@ -152,6 +153,6 @@ def _enqueue_callback(job_id, callback: SolvedCallback | None = None) -> None:
     except RedisError:
         log.exception("master: could not enqueue the callback of job %s", job_id)
         return
-    MasterJob.objects.filter(pk=job_id, callback_enqueued_at__isnull=True).update(
-        callback_enqueued_at=timezone.now()
-    )
+    noted = update(MasterJob, fields=("callback_enqueued_at",), where=("id",),
+                   null=("callback_enqueued_at",))  # fmt: skip
+    noted.execute([timezone.now()], [job_id])

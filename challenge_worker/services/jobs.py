@@ -22,6 +22,7 @@ from challenge_worker.services.plans import (
     batch_plan,
     shard_plan,
 )
+from ticketseller.statements import inserted, select
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def master_job_create(
         for c in challenges
     ]
 
-    existing = MasterJob.objects.filter(deposit_token=deposit_token).first()
+    existing = _job_of_token(deposit_token)
     if existing is not None:
         return _same_job(existing, clean, max_secret), False
 
@@ -71,17 +72,18 @@ def master_job_create(
     )  # fmt: skip
     try:
         with transaction.atomic():
-            job = MasterJob.objects.create(
+            job = MasterJob(
                 deposit_token=deposit_token,
                 reference=reference,
                 max_secret=max_secret,
                 challenges=clean,
             )
+            inserted(job)
             refs = _tasks_create(job, shards, rate)
             transaction.on_commit(partial(_enqueue_tasks, refs))
     except IntegrityError:
         # Two requests with the same token raced; the other one's job stands.
-        existing = MasterJob.objects.filter(deposit_token=deposit_token).first()
+        existing = _job_of_token(deposit_token)
         if existing is None:
             raise
         return _same_job(existing, clean, max_secret), False
@@ -90,6 +92,12 @@ def master_job_create(
         job.pk, reference, len(clean), len(shards), len(refs),
     )  # fmt: skip
     return job, True
+
+
+def _job_of_token(deposit_token: str) -> MasterJob | None:
+    """The job already recorded for a deposit token (unique), in a statement written once
+    per process: every purchase's job creation asks."""
+    return select(MasterJob, where=("deposit_token",)).first(deposit_token)
 
 
 def _tasks_create(

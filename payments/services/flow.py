@@ -28,7 +28,7 @@ from payments.services.attention import purchase_record_error, purchase_record_l
 from payments.verdict_hold import purchase_final_announce
 from ticketseller.queues import get_queue
 from ticketseller.rq_jobs import job_pending
-from ticketseller.statements import select
+from ticketseller.statements import inserted, saved, select, update
 from wallet.selectors import wallet_get_for_user
 from wallet.services import wallet_refund
 
@@ -93,10 +93,10 @@ def purchase_transition(
         # Only what the transition sets: a step's own `update()` of another column (the
         # master's job id, written outside this lock) must not be overwritten with what was
         # read here, and the challenges' JSON is not re-encoded on every move.
-        purchase.save(update_fields=changed)
-        PurchaseEvent.objects.create(
-            purchase=purchase, from_status=previous, to_status=to, reason=reason[:300]
-        )
+        saved(purchase, changed)
+        step = PurchaseEvent(purchase=purchase, from_status=previous, to_status=to)
+        step.reason = reason[:300]
+        inserted(step)
         if to in (S.REJECTED, S.EXPIRED):
             _give_back(purchase)
         if to in FINAL_STATES:
@@ -197,13 +197,14 @@ def purchase_request_payment(*, purchase_id: uuid.UUID | str) -> None:
         max_secret=purchase.max_secret,
         reference=str(purchase.pk),
     )
-    Purchase.objects.filter(pk=purchase.pk).update(
-        master_job_id=job_id,
-        challenges_queued_at=timezone.now(),
-        last_error="",
-        attempts=0,
-        next_attempt_at=None,
-    )
+    queued = {
+        "master_job_id": job_id,
+        "challenges_queued_at": timezone.now(),
+        "last_error": "",
+        "attempts": 0,
+        "next_attempt_at": None,
+    }
+    update(Purchase, fields=tuple(queued), where=("id",)).execute(queued.values(), [purchase.pk])
 
 
 def _exchange_event_id(event_pk: int):

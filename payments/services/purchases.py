@@ -14,7 +14,7 @@ from payments.models import Purchase, PurchaseEvent, PurchaseStatus
 from payments.services.flow import _enqueue
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
-from ticketseller.statements import select
+from ticketseller.statements import inserted, select
 from wallet.services import wallet_debit, wallet_lock_for_user
 
 S = PurchaseStatus
@@ -62,8 +62,8 @@ def purchase_create(
             locked=wallet,
         )
         event_seats_take(event_pk=event.pk, quantity=quantity)
-        purchase.save()
-        PurchaseEvent.objects.create(purchase=purchase, to_status=S.RESERVED, reason="created")
+        inserted(purchase)
+        inserted(PurchaseEvent(purchase=purchase, to_status=S.RESERVED, reason="created"))
         transaction.on_commit(
             lambda: _enqueue(
                 "payments.jobs.purchase_request_payment",

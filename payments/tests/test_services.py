@@ -194,24 +194,23 @@ def test_a_transition_with_a_misspelt_field_is_refused_and_changes_nothing(reser
     assert reserved.status == S.RESERVED and reserved.history.count() == 1
 
 
-def test_a_transition_writes_only_what_it_sets(reserved):
+def test_a_transition_writes_only_what_it_sets(reserved, monkeypatch):
     """A step writes some columns outside the transition's lock (the payment step records the
     master's job id after the purchase moved to solving, while the master's callback may
     already be moving it on): a transition must not write back what it read."""
     import uuid
 
-    from django.db.models.signals import pre_save
+    from payments.services import flow
 
     job_id = uuid.uuid4()
+    write = flow.saved
 
-    def meanwhile(sender, instance, **kwargs):  # after the transition's read, before its write
+    def meanwhile(instance, fields):  # after the transition's read, before its write
         Purchase.objects.filter(pk=instance.pk).update(master_job_id=job_id, last_error="x")
+        write(instance, fields)
 
-    pre_save.connect(meanwhile, sender=Purchase)
-    try:
-        purchase_transition(purchase_id=reserved.pk, to=S.SOLVING, challenges_total=5)
-    finally:
-        pre_save.disconnect(meanwhile, sender=Purchase)
+    monkeypatch.setattr(flow, "saved", meanwhile)
+    purchase_transition(purchase_id=reserved.pk, to=S.SOLVING, challenges_total=5)
 
     reserved.refresh_from_db()
     assert (reserved.status, reserved.challenges_total) == (S.SOLVING, 5)
@@ -260,3 +259,29 @@ def test_a_purchase_survives_redis_being_down_when_its_payment_is_queued(
     # Committed, money and seats taken; the reconciler pushes it once Redis is back.
     assert Purchase.objects.get(pk=purchase.pk).status == S.RESERVED
     assert _state(buyer, purchase.event)[0] == 100_000 - purchase.amount
+
+
+def test_the_in_flight_count_is_the_orm_count_of_recent_unfinished_purchases(
+    buyer, make_event, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from payments.selectors import purchases_in_flight
+
+    settings.WAITING_ROOM_IN_FLIGHT_SECONDS = 60
+    event = make_event(price=100, capacity=20)
+    made = [purchase_create(user=buyer, event_pk=event.pk, quantity=1) for _ in range(6)]
+    purchase_transition(purchase_id=made[1].pk, to=S.SOLVING)
+    purchase_transition(purchase_id=made[2].pk, to=S.SOLVING)
+    purchase_transition(purchase_id=made[2].pk, to=S.SUBMITTED)
+    purchase_transition(purchase_id=made[3].pk, to=S.REJECTED)  # final
+    old = timezone.now() - dt.timedelta(seconds=61)  # stuck: the reconciler's, not the room's
+    Purchase.objects.filter(pk=made[4].pk).update(created_at=old)
+
+    orm = Purchase.objects.filter(
+        status__in=[S.RESERVED, S.SOLVING, S.SUBMITTED],
+        created_at__gte=timezone.now() - dt.timedelta(seconds=60),
+    ).count()
+    assert purchases_in_flight() == orm == 4  # made[0], [1], [2], [5]

@@ -141,3 +141,90 @@ def test_a_locking_read_needs_a_transaction(purchase):
         (read,) = locking.instances(purchase.pk)
     assert read.pk == purchase.pk
     assert locking.sql.endswith("FOR UPDATE") == connection.features.has_select_for_update
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+def test_saved_writes_what_save_with_update_fields_writes(purchase):
+    from ticketseller.statements import saved
+
+    by_orm = Purchase.objects.get(pk=purchase.pk)
+    by_statement = Purchase.objects.get(pk=purchase.pk)
+    before = by_orm.updated_at
+    changes = {"status": PurchaseStatus.SUBMITTED, "solutions": [{"secret": 9}], "attempts": 3}
+    for instance in (by_orm, by_statement):
+        for name, value in changes.items():
+            setattr(instance, name, value)
+
+    by_orm.save(update_fields=[*changes, "updated_at"])
+    orm_row = _every_column(Purchase.objects.get(pk=purchase.pk))
+    saved(by_statement, [*changes, "updated_at"])
+    statement_row = _every_column(Purchase.objects.get(pk=purchase.pk))
+
+    assert by_statement.updated_at > before  # auto_now, as save() sets it
+    assert statement_row == orm_row | {"updated_at": by_statement.updated_at}
+
+
+def test_saved_fails_as_save_does_when_the_row_is_gone(purchase):
+    from django.db import DatabaseError
+
+    from ticketseller.statements import saved
+
+    Purchase.objects.filter(pk=purchase.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        saved(purchase, ["status"])
+
+
+def test_an_update_changes_only_the_rows_its_conditions_match(purchase, make_event, user):
+    from ticketseller.statements import update
+
+    fields = {"user": user, "quantity": 1, "unit_price": 1, "amount": 1, "deadline": timezone.now()}
+    others = [Purchase.objects.create(event=make_event(), **fields) for _ in range(3)]
+    rows = [purchase, *others]
+    set_error = update(Purchase, fields=("last_error",), where=("user",), null=("master_job_id",),
+                       many="id", count=3)  # fmt: skip
+
+    changed = set_error.execute(["x"], [user.pk], [rows[0].pk, rows[1].pk, rows[2].pk])
+
+    # rows[0] has a master job (not NULL), rows[3] is not among the ids
+    assert changed == 2
+    assert [Purchase.objects.get(pk=p.pk).last_error for p in rows] == ["", "x", "x", ""]
+    with pytest.raises(ValueError):
+        set_error.execute(["y"], [user.pk], [rows[0].pk])
+
+
+def test_inserted_writes_the_row_create_writes(purchase):
+    from ticketseller.statements import inserted
+
+    fields = {"purchase": purchase, "from_status": "solving", "to_status": "submitted"}
+    by_orm = PurchaseEvent.objects.create(**fields)
+    step = PurchaseEvent(**fields)
+    inserted(step)
+    (read,) = PurchaseEvent.objects.filter(to_status="submitted").exclude(pk=by_orm.pk)
+
+    assert step.pk is None and not step._state.adding  # its new id is not read back
+    assert read.created_at >= by_orm.created_at  # auto_now_add
+    same = ("purchase_id", "from_status", "to_status", "reason")
+    assert [getattr(read, n) for n in same] == [getattr(by_orm, n) for n in same]
+
+
+def test_an_inserted_instance_with_its_own_key_reads_back_as_saved(user, make_event):
+    from ticketseller.statements import inserted
+
+    purchase = Purchase(user=user, event=make_event(), quantity=1, unit_price=5, amount=5,
+                        deadline=timezone.now(), challenges=[{"challenge_id": 1}])  # fmt: skip
+    inserted(purchase)
+
+    assert _every_column(Purchase.objects.get(pk=purchase.pk)) == _every_column(purchase)
+
+
+def test_no_model_written_by_statements_has_save_signals():
+    """`saved` and `inserted` send no pre_save/post_save: a receiver would be skipped."""
+    from django.db.models.signals import post_save, pre_save
+
+    from challenge_worker.models import ChallengeTask, MasterJob
+    from wallet.models import Wallet
+
+    for model in (Purchase, PurchaseEvent, MasterJob, ChallengeTask, Wallet):
+        assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
