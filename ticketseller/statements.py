@@ -12,8 +12,7 @@ claim): `UPDATE ... SET` the named columns `WHERE` some equal values, prepared a
 `update()` prepares them (`get_db_prep_save`). `saved(instance, fields)` is
 `instance.save(update_fields=fields)` through one: the same `pre_save` (`auto_now`), the same
 error when no row matched, but no `pre_save`/`post_save` signals (no model written this way
-has a receiver; a test checks). `inserted(instance)` is `instance.save()` of a new row
-whose auto-incremented id nobody reads (a purchase's history) or whose key it holds (a purchase).
+has a receiver; a test checks). `inserted(instance)` is `instance.save()` of a new row.
 """
 
 from __future__ import annotations
@@ -185,24 +184,49 @@ def saved(instance: Model, fields) -> None:
 
 
 @cache
-def _insert(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
-    """`INSERT` of every column but the auto-incremented key, written once per model."""
+def _insert(model: type[Model], rows: int = 1) -> tuple[str, tuple[Field, ...]]:
+    """`INSERT` of `rows` rows, every column but the auto-incremented key, which it returns
+    (where the database can: PostgreSQL, SQLite 3.35+), written once per model and count."""
     meta, q = model._meta, connection.ops.quote_name
     fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
     columns = ", ".join(q(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({marks})", fields
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"
+    if meta.auto_field and connection.features.can_return_columns_from_insert:
+        sql += " " + connection.ops.return_insert_columns([meta.auto_field])[0]
+    return sql, fields
 
 
-def inserted(instance: Model) -> None:
-    """`instance.save()` of a new row through an `INSERT` written once per process: defaults
-    and `auto_now_add` filled as `save` fills them. An auto-incremented id is not read back
-    (it stays None): for rows whose id nobody reads, or whose key the instance already holds."""
-    sql, fields = _insert(type(instance))
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    instance._state.adding, instance._state.db = False, connection.alias
+#: Rows per `INSERT`: far below any backend's limit on parameters (SQLite's 32,766).
+INSERT_ROWS = 100
+
+
+def inserted(*instances: Model) -> None:
+    """`instance.save()` of new rows of one model (`bulk_create` of several) through
+    `INSERT`s written once per process: defaults, `auto_now_add` and auto-incremented ids
+    filled as `save` fills them (several rows' ids need RETURNING, which orders them as the
+    rows, as Django's `bulk_create` relies on)."""
+    model = type(instances[0])
+    auto = model._meta.auto_field
+    for first in range(0, len(instances), INSERT_ROWS):
+        chunk = instances[first : first + INSERT_ROWS]
+        sql, fields = _insert(model, len(chunk))
+        returns = " RETURNING " in sql
+        if auto and len(chunk) > 1 and not returns:
+            raise NotImplementedError("several rows' new ids need INSERT ... RETURNING")
+        params = [
+            f.get_db_prep_save(f.pre_save(instance, True), connection)
+            for instance in chunk
+            for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if auto:
+                ids = [row[0] for row in cursor.fetchall()] if returns else [cursor.lastrowid]
+                for instance, new_id in zip(chunk, ids, strict=True):
+                    setattr(instance, auto.attname, new_id)
+        for instance in chunk:
+            instance._state.adding, instance._state.db = False, connection.alias
 
 
 def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from ticketseller.db import user_lock_timeout
 from ticketseller.errors import IdempotencyConflict, InvalidInput
-from ticketseller.statements import saved, select
+from ticketseller.statements import inserted, saved, select
 from wallet.errors import DepositOutOfRange, InsufficientFunds
 from wallet.models import LedgerEntry, Wallet
 
@@ -70,7 +70,7 @@ def _wallet_apply(
     wallet.balance = new_balance
     saved(wallet, ["balance", "updated_at"])
     try:
-        return LedgerEntry.objects.create(
+        entry = LedgerEntry(
             wallet=wallet,
             kind=kind,
             amount=amount,
@@ -78,6 +78,8 @@ def _wallet_apply(
             reference=reference[:200],
             idempotency_key=idempotency_key,
         )
+        inserted(entry)
+        return entry
     except IntegrityError:  # pragma: no cover - the wallet lock serialises same-key calls
         raise IdempotencyConflict(details={"idempotency_key": idempotency_key}) from None
 

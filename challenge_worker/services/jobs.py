@@ -130,7 +130,7 @@ def _tasks_create(
         for i in batch:
             tasks[i].rq_job_id = rq_job_id
         planned.append((batch, rq_job_id, size))
-    tasks = ChallengeTask.objects.bulk_create(tasks)
+    inserted(*tasks)
     return [([tasks[i].pk for i in batch], rq_job_id, size) for batch, rq_job_id, size in planned]
 
 

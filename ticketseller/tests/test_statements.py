@@ -201,12 +201,25 @@ def test_inserted_writes_the_row_create_writes(purchase):
     by_orm = PurchaseEvent.objects.create(**fields)
     step = PurchaseEvent(**fields)
     inserted(step)
-    (read,) = PurchaseEvent.objects.filter(to_status="submitted").exclude(pk=by_orm.pk)
+    read = PurchaseEvent.objects.get(pk=step.pk)
 
-    assert step.pk is None and not step._state.adding  # its new id is not read back
+    assert step.pk > by_orm.pk and not step._state.adding  # its new id, read back
     assert read.created_at >= by_orm.created_at  # auto_now_add
     same = ("purchase_id", "from_status", "to_status", "reason")
     assert [getattr(read, n) for n in same] == [getattr(by_orm, n) for n in same]
+
+
+def test_rows_inserted_together_get_their_own_ids_in_order(purchase, monkeypatch):
+    from ticketseller import statements
+
+    monkeypatch.setattr(statements, "INSERT_ROWS", 2)  # three statements: 2 + 2 + 1 rows
+    reasons = [f"step {n}" for n in range(5)]
+    steps = [PurchaseEvent(purchase=purchase, to_status="solving", reason=r) for r in reasons]
+
+    statements.inserted(*steps)
+
+    assert [PurchaseEvent.objects.get(pk=s.pk).reason for s in steps] == reasons
+    assert len({s.pk for s in steps}) == 5
 
 
 def test_an_inserted_instance_with_its_own_key_reads_back_as_saved(user, make_event):
@@ -224,7 +237,7 @@ def test_no_model_written_by_statements_has_save_signals():
     from django.db.models.signals import post_save, pre_save
 
     from challenge_worker.models import ChallengeTask, MasterJob
-    from wallet.models import Wallet
+    from wallet.models import LedgerEntry, Wallet
 
-    for model in (Purchase, PurchaseEvent, MasterJob, ChallengeTask, Wallet):
+    for model in (Purchase, PurchaseEvent, MasterJob, ChallengeTask, Wallet, LedgerEntry):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
