@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from events.catalogue_cache import catalogue_changed
@@ -13,6 +12,7 @@ from events.catalogue_client import CatalogueError, catalogue_fetch
 from events.data import EventData
 from events.errors import SoldOut
 from events.models import Event
+from ticketseller.statements import update
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +102,14 @@ def event_seats_take(*, event_pk: int, quantity: int) -> None:
     One conditional UPDATE: it locks the row until the caller's transaction ends and can
     never take more than is left, so the last seat is sold exactly once.
     """
-    taken = Event.objects.filter(pk=event_pk, available__gte=quantity).update(
-        available=F("available") - quantity, updated_at=timezone.now()
-    )
-    if not taken:
+    take = update(Event, fields=("available", "updated_at"), where=("id",),
+                  added=("available",), at_least=("available",))  # fmt: skip
+    if not take.execute([-quantity, timezone.now()], [event_pk, quantity]):
         left = Event.objects.filter(pk=event_pk).values_list("available", flat=True).first()
         raise SoldOut(details={"available": left or 0, "requested": quantity})
 
 
 def event_seats_release(*, event_pk: int, quantity: int) -> None:
     """Put seats back on sale (a rejected or expired purchase)."""
-    Event.objects.filter(pk=event_pk).update(
-        available=F("available") + quantity, updated_at=timezone.now()
-    )
+    give = update(Event, fields=("available", "updated_at"), where=("id",), added=("available",))
+    give.execute([quantity, timezone.now()], [event_pk])

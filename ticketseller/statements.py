@@ -135,12 +135,12 @@ def select(
 class Update:
     sql: str
     fields: tuple[Field, ...]  # the columns set, in this order
-    where: tuple[Field, ...]  # each compared with "= %s", in this order
+    where: tuple[Field, ...]  # compared with "= %s", then the `at_least` ones with ">= %s"
     many: Field | None = None  # compared with "IN (...)": one placeholder per value
     count: int = 0  # how many values `many` takes
 
     def execute(self, values, where, many=()) -> int:
-        """Set `values` where the `where` fields equal `where` (and `many` is among `many`);
+        """Set (or add) `values` on the rows matching `where` (and `many`, one of `many`);
         the number of rows changed (an `update()`'s answer)."""
         if len(many) != self.count:
             raise ValueError(f"this statement compares {self.count} values, not {len(many)}")
@@ -157,19 +157,24 @@ class Update:
 def update(
     model: type[Model], *, fields: tuple[str, ...], where: tuple[str, ...],
     null: tuple[str, ...] = (), many: str = "", count: int = 0,
+    added: tuple[str, ...] = (), at_least: tuple[str, ...] = (),
 ) -> Update:  # fmt: skip
-    """The statement setting `model`'s `fields` (names as in `update()`) on the rows whose
-    `where` fields equal the values given, whose `null` fields are NULL and, with `many`,
-    whose `many` field is one of `count` values. Written once per process and arguments."""
+    """The statement setting `model`'s `fields` (names as in `update()`; those also in
+    `added` are incremented by the value, as `F(name) + value`) on the rows whose `where`
+    fields equal the values given, then whose `at_least` fields are at least the values
+    given, whose `null` fields are NULL and, with `many`, whose `many` field is one of `count`
+    values. Written once per process and arguments."""
     meta, q = model._meta, connection.ops.quote_name
     column = lambda name: q(meta.get_field(name).column)  # noqa: E731
-    sql = f"UPDATE {q(meta.db_table)} SET " + ", ".join(f"{column(n)} = %s" for n in fields)
-    conditions = [f"{column(n)} = %s" for n in where] + [f"{column(n)} IS NULL" for n in null]
+    sets = [f"{column(n)} = {column(n) + ' + ' if n in added else ''}%s" for n in fields]
+    conditions = [f"{column(n)} = %s" for n in where] + [f"{column(n)} >= %s" for n in at_least]
+    conditions += [f"{column(n)} IS NULL" for n in null]
     if many:
         conditions.append(f"{column(many)} IN ({', '.join(['%s'] * count)})")
-    sql += " WHERE " + " AND ".join(conditions)
+    sql = f"UPDATE {q(meta.db_table)} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}"
     return Update(
-        sql, tuple(meta.get_field(n) for n in fields), tuple(meta.get_field(n) for n in where),
+        sql, tuple(meta.get_field(n) for n in fields),
+        tuple(meta.get_field(n) for n in (*where, *at_least)),
         meta.get_field(many) if many else None, count,
     )  # fmt: skip
 

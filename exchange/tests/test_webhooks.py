@@ -140,3 +140,47 @@ def test_undelivered_validations_survive_a_restart(tmp_path, pay, receiver) -> N
     assert len(received) == 2
     assert json.loads(received[1].body)["request_id"] == paid["_body"]["request_id"]
     assert rows[0]["attempts"] == 2
+
+
+def test_webhooks_reuse_one_connection_and_survive_the_seller_closing_it() -> None:
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from exchange.webhooks import KeptConnections
+
+    accepted: list[socket.socket] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps the connection open, as gunicorn does
+
+        def setup(self) -> None:
+            super().setup()
+            accepted.append(self.connection)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/exchange/validations/"
+    kept = KeptConnections()
+    try:
+        statuses = [kept.post(url, b"{}", {"Content-Type": "application/json"}, 5) for _ in "abc"]
+        assert statuses == [204, 204, 204] and len(accepted) == 1
+        accepted[0].shutdown(socket.SHUT_RDWR)  # the seller ends the idle connection
+        time.sleep(0.1)
+        assert kept.post(url, b"{}", {"Content-Type": "application/json"}, 5) == 204
+        assert len(accepted) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

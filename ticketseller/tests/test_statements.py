@@ -241,3 +241,16 @@ def test_no_model_written_by_statements_has_save_signals():
 
     for model in (Purchase, PurchaseEvent, MasterJob, ChallengeTask, Wallet, LedgerEntry):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
+
+
+def test_an_update_adds_to_a_column_only_while_it_holds_enough(make_event):
+    from events.models import Event
+    from ticketseller.statements import update
+
+    event = make_event(capacity=3, available=3)
+    take = update(Event, fields=("available",), where=("id",), added=("available",),
+                  at_least=("available",))  # fmt: skip
+
+    assert take.execute([-2], [event.pk, 2]) == 1
+    assert take.execute([-2], [event.pk, 2]) == 0  # 1 left: never below what was asked
+    assert Event.objects.get(pk=event.pk).available == 1
