@@ -211,6 +211,8 @@ def inserted(*instances: Model) -> None:
     `INSERT`s written once per process: defaults, `auto_now_add` and auto-incremented ids
     filled as `save` fills them (several rows' ids need RETURNING, which orders them as the
     rows, as Django's `bulk_create` relies on)."""
+    if not instances:
+        return
     model = type(instances[0])
     auto = model._meta.auto_field
     for first in range(0, len(instances), INSERT_ROWS):

@@ -217,6 +217,7 @@ def test_rows_inserted_together_get_their_own_ids_in_order(purchase, monkeypatch
     steps = [PurchaseEvent(purchase=purchase, to_status="solving", reason=r) for r in reasons]
 
     statements.inserted(*steps)
+    statements.inserted()  # nothing to write, as bulk_create([])
 
     assert [PurchaseEvent.objects.get(pk=s.pk).reason for s in steps] == reasons
     assert len({s.pk for s in steps}) == 5
