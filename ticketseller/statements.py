@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Field, Model
 from django.db.transaction import TransactionManagementError
 
@@ -37,20 +37,16 @@ class Select:
 
     def instances(self, *values) -> list[Model]:
         """The rows whose `where` fields equal `values` (Python values, as a filter takes)."""
-        if self.locks and connection.get_autocommit():  # Django's own check
+        db = _this_thread()
+        if self.locks and db.get_autocommit():  # Django's own check
             raise TransactionManagementError("a locking read outside a transaction locks nothing")
         if not all(_fits(bounds, value) for bounds, value in zip(self.ranges, values, strict=True)):
             return []  # no row holds it (the database driver would raise an overflow instead)
-        params = [
-            field.get_db_prep_value(value, connection)
-            for field, value in zip(self.where, values, strict=True)
-        ]
-        with connection.cursor() as cursor:
+        params = [f.get_db_prep_value(v, db) for f, v in zip(self.where, values, strict=True)]
+        with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        return [
-            self.model.from_db(connection.alias, self.names, self._converted(row)) for row in rows
-        ]
+        return [self.model.from_db(db.alias, self.names, self._converted(row, db)) for row in rows]
 
     def first(self, *values) -> Model | None:
         """The first row, or None (as `QuerySet.first()` on this statement's order)."""
@@ -64,12 +60,18 @@ class Select:
             raise self.model.DoesNotExist(f"no {self.model.__name__} with {values}")
         return found[0]
 
-    def _converted(self, row) -> list:
+    def _converted(self, row, db) -> list:
         values = list(row)
         for index, (col, functions) in enumerate(self.converters):
             for convert in functions:
-                values[index] = convert(values[index], col, connection)
+                values[index] = convert(values[index], col, db)
         return values
+
+
+def _this_thread():
+    """This thread's connection itself: `django.db.connection` is a proxy that looks it up
+    again on every attribute, and preparing a row's values reads several per column."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def _fits(bounds, value) -> bool:
@@ -144,11 +146,11 @@ class Update:
         the number of rows changed (an `update()`'s answer)."""
         if len(many) != self.count:
             raise ValueError(f"this statement compares {self.count} values, not {len(many)}")
-        db = connection
+        db = _this_thread()
         params = [f.get_db_prep_save(v, db) for f, v in zip(self.fields, values, strict=True)]
         params += [f.get_db_prep_value(v, db) for f, v in zip(self.where, where, strict=True)]
         params += [self.many.get_db_prep_value(v, db) for v in many] if self.many else []
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.rowcount
 
@@ -213,7 +215,7 @@ def inserted(*instances: Model) -> None:
     rows, as Django's `bulk_create` relies on)."""
     if not instances:
         return
-    model = type(instances[0])
+    model, db = type(instances[0]), _this_thread()
     auto = model._meta.auto_field
     for first in range(0, len(instances), INSERT_ROWS):
         chunk = instances[first : first + INSERT_ROWS]
@@ -222,18 +224,16 @@ def inserted(*instances: Model) -> None:
         if auto and len(chunk) > 1 and not returns:
             raise NotImplementedError("several rows' new ids need INSERT ... RETURNING")
         params = [
-            f.get_db_prep_save(f.pre_save(instance, True), connection)
-            for instance in chunk
-            for f in fields
+            f.get_db_prep_save(f.pre_save(instance, True), db) for instance in chunk for f in fields
         ]
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             if auto:
                 ids = [row[0] for row in cursor.fetchall()] if returns else [cursor.lastrowid]
                 for instance, new_id in zip(chunk, ids, strict=True):
                     setattr(instance, auto.attname, new_id)
         for instance in chunk:
-            instance._state.adding, instance._state.db = False, connection.alias
+            instance._state.adding, instance._state.db = False, db.alias
 
 
 def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:
