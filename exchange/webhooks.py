@@ -77,20 +77,19 @@ class KeptConnections:
         origin = (parts.scheme, parts.hostname, parts.port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         kept: dict = self._local.__dict__.setdefault("connections", {})
-        for fresh in (False, True):
-            connection = kept.get(origin)
-            if connection is None or fresh:
-                self._drop(kept, origin)
+        while True:
+            reused = origin in kept
+            if not reused:
                 kind = HTTPSConnection if parts.scheme == "https" else HTTPConnection
-                connection = kept[origin] = kind(parts.hostname, parts.port, timeout=timeout)
-                fresh = True
+                kept[origin] = kind(parts.hostname, parts.port, timeout=timeout)
+            connection = kept[origin]
             try:
                 connection.request("POST", target, body=body, headers=headers)
                 response = connection.getresponse()
                 response.read()
             except (ConnectionResetError, BrokenPipeError) as exc:  # RemoteDisconnected too
                 self._drop(kept, origin)
-                if fresh:
+                if not reused:
                     raise
                 logger.debug("webhook connection to %s was closed (%s): opening another", url, exc)
                 continue
@@ -100,7 +99,6 @@ class KeptConnections:
             if response.will_close:
                 self._drop(kept, origin)
             return response.status
-        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _drop(kept: dict, origin) -> None:
